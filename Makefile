@@ -1,0 +1,91 @@
+# pidcap build: kernel programs (bpf/) -> skeleton -> user space (src/) -> tests.
+# `make` builds, `make run` installs packages, builds and captures,
+# `make check` runs every test. `V=1` shows the commands.
+
+OUT      ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Ibpf -I$(OUT)
+LDLIBS   += -lbpf -lelf -lz -lpcap
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUT) -Ibpf
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Pure parsers and formatters: the code the unit tests and fuzzers link.
+PURE_SRCS := $(filter-out src/capture.c src/main.c,$(wildcard src/*.c))
+
+.PHONY: all deps test-deps run check unit e2e fuzz clean bench
+
+all: $(OUT)/pidcap
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+test-deps:
+	$(Q)scripts/install-deps.sh --test
+
+$(OUT)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(OUT)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/records.h bpf/maps.bpf.h $(OUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/pidcap.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUT)/pidcap.skel.h: $(OUT)/pidcap.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name pidcap_bpf > $@
+
+$(OUT)/obj/%.o: src/%.c $(wildcard src/*.h) bpf/records.h $(OUT)/pidcap.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/pidcap: $(OUT)/obj/main.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+run: deps all
+	$(OUT)/pidcap $(ARGS)
+
+# Unit tests: built with ASan and UBSan against the pure sources.
+$(OUT)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(wildcard src/*.h) tests/unit/unit.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SRCS) -o $@ -lpcap
+
+unit: $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(UNIT_BINS)
+
+e2e: all
+	$(Q)python3 tests/e2e/run.py --pidcap $(OUT)/pidcap
+
+check: test-deps deps all
+	$(Q)tests/check.sh $(OUT)
+
+clean:
+	$(Q)rm -rf $(OUT)

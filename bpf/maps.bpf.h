@@ -1,0 +1,58 @@
+/* Maps shared by every kernel program of pidcap. Each .bpf.c includes this
+ * header; the definitions are __weak so that `bpftool gen object` links
+ * them into one map per name. Not for logic. */
+#ifndef PIDCAP_MAPS_BPF_H
+#define PIDCAP_MAPS_BPF_H
+
+#include "records.h"
+
+/* The process that owns each socket. BPF_F_CLONE: an accepted socket starts
+ * with its listener's value, refreshed once the accepting process uses it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct pc_owner);
+} owners __weak SEC(".maps");
+
+/* Packets and process events, in the order they happened. Size set by
+ * user space before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PC_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters __weak SEC(".maps");
+
+/* Process filter (--pid, -- CMD): tgid -> 1. Children of a listed process
+ * are added at fork when follow_children is set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids __weak SEC(".maps");
+
+/* Sockets returned by accept(): kernel address of struct sock -> owner.
+ * Applied to the socket's storage by the first packet hook that sees it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pc_owner);
+} accepted __weak SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+#endif

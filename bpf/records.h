@@ -1,0 +1,143 @@
+/* Record layouts shared by the kernel programs (bpf/) and user space (src/).
+ * Fixed-width fields, explicit padding, sizes checked at compile time.
+ * Not for logic: only types, constants and sizes live here. */
+#ifndef PIDCAP_RECORDS_H
+#define PIDCAP_RECORDS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define PC_COMM_LEN 16
+#define PC_IFNAME_LEN 16
+#define PC_EXEC_FILENAME_LEN 256
+#define PC_EXEC_ARGS_LEN 512
+#define PC_MAX_FILTER_COMMS 8
+
+/* Record types: first byte of every ring buffer record. */
+enum pc_record_type {
+	PC_REC_PACKET = 1,
+	PC_REC_EXEC = 2,
+	PC_REC_EXIT = 3,
+	PC_REC_FORK = 4,
+	PC_REC_ACCEPT = 5,
+};
+
+/* pc_packet.dir */
+enum pc_dir {
+	PC_DIR_IN = 0,
+	PC_DIR_OUT = 1,
+};
+
+/* pc_packet.flags */
+#define PC_PKT_OWNER      (1u << 0) /* owner is valid */
+#define PC_PKT_PEER       (1u << 1) /* peer (other local end) is valid */
+#define PC_PKT_OWNER_LISTENER (1u << 2) /* owner inherited from a listener, not yet accepted */
+#define PC_PKT_PEER_LISTENER  (1u << 3) /* peer inherited from a listener, not yet accepted */
+#define PC_PKT_NO_SOCKET  (1u << 4) /* the packet had no socket at all (kernel generated) */
+
+/* The process that owns a socket, written only from hooks that run in
+ * that process's context. Stored in socket local storage. */
+struct pc_owner {
+	__u32 pid;   /* tgid; 0 means "no owner" */
+	__u32 tid;
+	__u32 uid;
+	__u32 gid;
+	__u64 cgroup_id; /* cgroup v2 id of the process */
+	__u8 listener;   /* 1 when written for a listening socket */
+	__u8 hook;       /* enum pc_hook: which hook wrote it (debugging, -vv) */
+	__u8 pad[6];
+	char comm[PC_COMM_LEN];
+};
+_Static_assert(sizeof(struct pc_owner) == 48, "pc_owner layout");
+
+enum pc_hook {
+	PC_HOOK_NONE = 0,
+	PC_HOOK_SOCK_CREATE,
+	PC_HOOK_POST_BIND,
+	PC_HOOK_CONNECT,
+	PC_HOOK_SENDMSG,
+	PC_HOOK_RECVMSG,
+	PC_HOOK_SEND_LENGTH,
+	PC_HOOK_RECV_LENGTH,
+	PC_HOOK_ACCEPT,
+	PC_HOOK_ITER,
+	PC_HOOK_LISTEN,
+};
+
+/* One captured packet: header followed by caplen bytes starting at the
+ * network (IP) header. */
+struct pc_packet {
+	__u8 type;      /* PC_REC_PACKET */
+	__u8 dir;       /* enum pc_dir */
+	__u16 flags;    /* PC_PKT_* */
+	__u32 ifindex;
+	__u64 ts_ns;    /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+	__u32 len;      /* bytes on the wire from the IP header (skb->len) */
+	__u32 caplen;   /* bytes that follow this header */
+	__u32 netns;    /* network namespace inode, 0 if unknown */
+	__u16 gso_segs; /* wire segments of a GSO super packet, 1 otherwise */
+	__u16 l3proto;  /* ETH_P_IP or ETH_P_IPV6, host byte order */
+	__u64 cookie;   /* socket cookie, 0 without socket */
+	__u64 owner_sk; /* kernel address of the owning socket when
+			 * PC_PKT_OWNER_LISTENER, to match the accept event */
+	__u64 peer_sk;  /* same for the peer socket (PC_PKT_PEER_LISTENER) */
+	char ifname[PC_IFNAME_LEN];
+	struct pc_owner owner;
+	struct pc_owner peer;
+	__u8 data[];
+};
+_Static_assert(sizeof(struct pc_packet) == 168, "pc_packet layout");
+
+/* A process ran execve(): what user space needs to name it later, even
+ * after it has exited. */
+struct pc_exec {
+	__u8 type; /* PC_REC_EXEC */
+	__u8 pad[3];
+	__u32 pid;
+	__u32 ppid;
+	__u32 uid;
+	__u64 ts_ns;
+	__u64 cgroup_id;
+	__u32 args_len; /* bytes of args used, NUL separated */
+	__u32 pad2;
+	char comm[PC_COMM_LEN];
+	char filename[PC_EXEC_FILENAME_LEN];
+	char args[PC_EXEC_ARGS_LEN];
+};
+_Static_assert(sizeof(struct pc_exec) == 824, "pc_exec layout");
+
+/* fork (new process) and exit (thread group leader gone). */
+struct pc_task_event {
+	__u8 type; /* PC_REC_FORK or PC_REC_EXIT */
+	__u8 pad[3];
+	__u32 pid;
+	__u32 ppid; /* parent for FORK */
+	__u32 uid;
+	__u64 ts_ns;
+	char comm[PC_COMM_LEN];
+};
+_Static_assert(sizeof(struct pc_task_event) == 40, "pc_task_event layout");
+
+/* accept() returned a socket: its new owner, so that user space can
+ * resolve packets it holds as PC_PKT_*_LISTENER. */
+struct pc_accept {
+	__u8 type; /* PC_REC_ACCEPT */
+	__u8 pad[7];
+	__u64 sk;  /* kernel address of struct sock */
+	__u64 ts_ns;
+	struct pc_owner owner;
+};
+_Static_assert(sizeof(struct pc_accept) == 72, "pc_accept layout");
+
+/* Per-CPU counters, index into the "counters" array map. */
+enum pc_counter {
+	PC_CNT_SEEN = 0,     /* packets that passed the kernel filters */
+	PC_CNT_DROPPED,      /* ring buffer full: packet record lost */
+	PC_CNT_NO_OWNER,     /* packets emitted without owner */
+	PC_CNT_EVENT_DROPPED,/* ring buffer full: process event lost */
+	PC_CNT_FILTERED,     /* packets rejected by the in-kernel process filter */
+	PC_CNT_MAX,
+};
+
+#endif
