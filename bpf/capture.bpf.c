@@ -1,0 +1,336 @@
+/* Packet capture: cgroup_skb ingress/egress on the cgroup v2 root. Reads
+ * the owner that owner.bpf.c stored on the socket (and, on loopback, the
+ * receiving socket's owner), applies the in-kernel process filters and
+ * sends the packet with both owners to user space through the ring buffer.
+ * Not for deciding owners: it never trusts "current". */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "maps.bpf.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define LOOPBACK_IFINDEX 1
+#define TCP_LISTEN_STATE 10
+
+/* Settings, written by user space before load. */
+const volatile __u32 cap_snaplen = 256;
+const volatile __u8 want_in = 1;
+const volatile __u8 want_out = 1;
+const volatile __u8 filter_pids_on = 0;
+const volatile __u8 filter_comm_on = 0;
+const volatile __u8 filter_uid_on = 0;
+const volatile __u8 filter_cgroup_on = 0;
+const volatile __u32 filter_uid = 0;
+const volatile __u64 filter_cgroup_id = 0;
+const volatile __s32 filter_cgroup_level = 0;
+const volatile char filter_comm[PC_COMM_LEN] = {};
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/* What the packet hook knows about the L3/L4 header, enough for a socket
+ * lookup on loopback. */
+struct flow {
+	struct bpf_sock_tuple tuple;
+	__u8 proto;
+	__u8 ok;
+};
+
+static __always_inline void parse_flow(struct __sk_buff *skb, __u16 l3proto,
+				       struct flow *f)
+{
+	__u8 ihl;
+
+	f->ok = 0;
+	if (l3proto == ETH_P_IP) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+			return;
+		if (ip.frag_off & bpf_htons(0x1fff))
+			return;
+		ihl = ip.ihl;
+		if (ihl < 5)
+			return;
+		f->proto = ip.protocol;
+		f->tuple.ipv4.saddr = ip.saddr;
+		f->tuple.ipv4.daddr = ip.daddr;
+		if (bpf_skb_load_bytes(skb, ihl * 4, &f->tuple.ipv4.sport, 4))
+			return;
+	} else {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+			return;
+		f->proto = ip6.nexthdr;
+		__builtin_memcpy(f->tuple.ipv6.saddr, &ip6.saddr, 16);
+		__builtin_memcpy(f->tuple.ipv6.daddr, &ip6.daddr, 16);
+		if (bpf_skb_load_bytes(skb, sizeof(ip6), &f->tuple.ipv6.sport, 4))
+			return;
+	}
+	f->ok = f->proto == IPPROTO_TCP_ || f->proto == IPPROTO_UDP_;
+}
+
+static __always_inline void swap_flow(struct flow *f, __u16 l3proto)
+{
+	__u16 port = f->tuple.ipv4.sport;
+
+	if (l3proto == ETH_P_IP) {
+		__u32 a = f->tuple.ipv4.saddr;
+
+		f->tuple.ipv4.saddr = f->tuple.ipv4.daddr;
+		f->tuple.ipv4.daddr = a;
+		f->tuple.ipv4.sport = f->tuple.ipv4.dport;
+		f->tuple.ipv4.dport = port;
+	} else {
+		__u32 a[4];
+
+		__builtin_memcpy(a, f->tuple.ipv6.saddr, 16);
+		__builtin_memcpy(f->tuple.ipv6.saddr, f->tuple.ipv6.daddr, 16);
+		__builtin_memcpy(f->tuple.ipv6.daddr, a, 16);
+		port = f->tuple.ipv6.sport;
+		f->tuple.ipv6.sport = f->tuple.ipv6.dport;
+		f->tuple.ipv6.dport = port;
+	}
+}
+
+/* The local socket that receives f (a packet-direction tuple), or NULL.
+ * Sizes are constants in each branch, as the verifier requires. */
+static __always_inline struct bpf_sock *lookup_peer(struct __sk_buff *skb, struct flow *f,
+						    __u16 l3proto)
+{
+	if (f->proto == IPPROTO_TCP_) {
+		if (l3proto == ETH_P_IP)
+			return (struct bpf_sock *)bpf_sk_lookup_tcp(
+				skb, &f->tuple, sizeof(f->tuple.ipv4), BPF_F_CURRENT_NETNS, 0);
+		return (struct bpf_sock *)bpf_sk_lookup_tcp(
+			skb, &f->tuple, sizeof(f->tuple.ipv6), BPF_F_CURRENT_NETNS, 0);
+	}
+	if (l3proto == ETH_P_IP)
+		return (struct bpf_sock *)bpf_sk_lookup_udp(
+			skb, &f->tuple, sizeof(f->tuple.ipv4), BPF_F_CURRENT_NETNS, 0);
+	return (struct bpf_sock *)bpf_sk_lookup_udp(skb, &f->tuple, sizeof(f->tuple.ipv6),
+						    BPF_F_CURRENT_NETNS, 0);
+}
+
+/* Copies the owner stored on sk into out. A socket accepted from a
+ * listener still carries the listener's owner until the accepting process
+ * is known: use accept()'s record when there is one, else say so. */
+static __always_inline int read_owner(struct bpf_sock *sk, struct pc_owner *out,
+				      __u64 *sk_addr)
+{
+	struct pc_owner *o, *acc;
+	struct tcp_sock *tp;
+	__u64 key;
+
+	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (!o)
+		return 0;
+	if (!o->listener || sk->state == TCP_LISTEN_STATE) {
+		*out = *o;
+		return PC_PKT_OWNER;
+	}
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp) {
+		*out = *o;
+		return PC_PKT_OWNER;
+	}
+	key = (__u64)tp;
+	acc = bpf_map_lookup_elem(&accepted, &key);
+	if (acc) {
+		*o = *acc;
+		*out = *acc;
+		bpf_map_delete_elem(&accepted, &key);
+		return PC_PKT_OWNER;
+	}
+	*out = *o;
+	*sk_addr = key;
+	return PC_PKT_OWNER | PC_PKT_OWNER_LISTENER;
+}
+
+static __always_inline int owner_matches(const struct pc_owner *o)
+{
+	if (!o->pid)
+		return 0;
+	if (filter_pids_on && !bpf_map_lookup_elem(&filter_pids, &o->pid))
+		return 0;
+	if (filter_uid_on && o->uid != filter_uid)
+		return 0;
+	if (filter_comm_on) {
+		for (int i = 0; i < PC_COMM_LEN; i++) {
+			if (o->comm[i] != filter_comm[i])
+				return 0;
+			if (!filter_comm[i])
+				break;
+		}
+	}
+	if (filter_cgroup_on && o->cgroup_id != filter_cgroup_id)
+		return 0;
+	return 1;
+}
+
+static __always_inline int sock_in_cgroup(struct bpf_sock *sk)
+{
+	if (!filter_cgroup_on || !sk)
+		return 0;
+	return bpf_sk_ancestor_cgroup_id(sk, filter_cgroup_level) == filter_cgroup_id;
+}
+
+static __always_inline int filters_on(void)
+{
+	return filter_pids_on || filter_comm_on || filter_uid_on || filter_cgroup_on;
+}
+
+#define EMIT_BUCKET(size)                                                     \
+	if (caplen <= (size)) {                                               \
+		struct pc_packet *r;                                          \
+		r = bpf_ringbuf_reserve(&events, sizeof(*r) + (size), 0);     \
+		if (!r)                                                       \
+			goto dropped;                                         \
+		__builtin_memcpy(r, hdr, sizeof(*r));                         \
+		if (load_packet(skb, r->data, caplen, (size)))                \
+			r->caplen = 0;                                        \
+		bpf_ringbuf_submit(r, wakeup_flags());                        \
+		return;                                                       \
+	}
+
+/* Copies len bytes from the IP header on, len kept provably in
+ * [1, max] for the verifier. */
+static __always_inline int load_packet(struct __sk_buff *skb, void *dst, __u64 len, __u64 max)
+{
+	asm volatile("" : "+r"(len));
+	if (len == 0 || len > max)
+		return 0;
+	asm volatile("" : "+r"(len));
+	if (len == 0 || len > max)
+		return 0;
+	return bpf_skb_load_bytes(skb, 0, dst, len);
+}
+
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void emit(struct __sk_buff *skb, struct pc_packet *hdr)
+{
+	__u32 caplen = hdr->caplen;
+
+	if (caplen > 65536)
+		caplen = hdr->caplen = 65536;
+	EMIT_BUCKET(128)
+	EMIT_BUCKET(512)
+	EMIT_BUCKET(2048)
+	EMIT_BUCKET(16384)
+	EMIT_BUCKET(65536)
+	return;
+dropped:
+	count(PC_CNT_DROPPED);
+}
+
+static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
+{
+	struct pc_packet hdr = {};
+	struct bpf_sock *sk, *full, *peer;
+	__u16 l3proto = bpf_ntohs(skb->protocol);
+	struct sk_buff *kskb;
+	struct flow f;
+	int is_lo, peer_in_cgroup = 0;
+
+	if (l3proto != ETH_P_IP && l3proto != ETH_P_IPV6)
+		return;
+	is_lo = skb->ifindex == LOOPBACK_IFINDEX;
+	if (is_lo) {
+		parse_flow(skb, l3proto, &f);
+		/* Each loopback TCP/UDP packet is reported once, at egress,
+		 * with the receiving socket's owner as the peer. */
+		if (dir == PC_DIR_IN && f.ok && want_out)
+			return;
+	} else {
+		f.ok = 0;
+	}
+
+	sk = skb->sk;
+	if (sk) {
+		full = bpf_sk_fullsock(sk);
+		if (!full)
+			full = bpf_get_listener_sock(sk);
+		if (full)
+			hdr.flags |= read_owner(full, &hdr.owner, &hdr.owner_sk);
+		hdr.cookie = bpf_get_socket_cookie(skb);
+	} else {
+		hdr.flags |= PC_PKT_NO_SOCKET;
+	}
+
+	if (f.ok) {
+		if (dir == PC_DIR_IN)
+			swap_flow(&f, l3proto);
+		peer = lookup_peer(skb, &f, l3proto);
+		if (peer) {
+			int pf = read_owner(peer, &hdr.peer, &hdr.peer_sk);
+
+			if (pf & PC_PKT_OWNER)
+				hdr.flags |= PC_PKT_PEER;
+			if (pf & PC_PKT_OWNER_LISTENER)
+				hdr.flags |= PC_PKT_PEER_LISTENER;
+			peer_in_cgroup = sock_in_cgroup(peer);
+			bpf_sk_release(peer);
+		}
+	}
+
+	if (filters_on()) {
+		int match = ((hdr.flags & PC_PKT_OWNER) && owner_matches(&hdr.owner)) ||
+			    ((hdr.flags & PC_PKT_PEER) && owner_matches(&hdr.peer)) ||
+			    peer_in_cgroup || sock_in_cgroup(sk ? bpf_sk_fullsock(sk) : 0);
+
+		if (!match) {
+			count(PC_CNT_FILTERED);
+			return;
+		}
+	}
+	if ((dir == PC_DIR_IN && !want_in) || (dir == PC_DIR_OUT && !want_out))
+		return;
+
+	count(PC_CNT_SEEN);
+	if (!(hdr.flags & PC_PKT_OWNER))
+		count(PC_CNT_NO_OWNER);
+	hdr.type = PC_REC_PACKET;
+	hdr.dir = dir;
+	hdr.ifindex = skb->ifindex;
+	hdr.ts_ns = bpf_ktime_get_ns();
+	hdr.len = skb->len;
+	hdr.gso_segs = skb->gso_segs ? skb->gso_segs : 1;
+	hdr.l3proto = l3proto;
+	kskb = bpf_cast_to_kern_ctx(skb);
+	if (kskb) {
+		struct net_device *dev = kskb->dev;
+
+		if (dev) {
+			bpf_probe_read_kernel_str(hdr.ifname, sizeof(hdr.ifname), dev->name);
+			hdr.netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+		}
+	}
+	hdr.caplen = skb->len < cap_snaplen ? skb->len : cap_snaplen;
+	emit(skb, &hdr);
+}
+
+SEC("cgroup_skb/egress")
+int pc_egress(struct __sk_buff *skb)
+{
+	capture(skb, PC_DIR_OUT);
+	return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int pc_ingress(struct __sk_buff *skb)
+{
+	capture(skb, PC_DIR_IN);
+	return 1;
+}
+
+char LICENSE[] SEC("license") = "GPL";

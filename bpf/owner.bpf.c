@@ -1,0 +1,249 @@
+/* Owner tracking: records on every inet socket the process that uses it,
+ * written only from hooks that run in that process's context.
+ * Not for packets: capture.bpf.c reads what this file writes. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "maps.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SYS_accept 43
+#define SYS_accept4 288
+
+static __always_inline void owner_from_current(struct pc_owner *o, __u8 hook)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	o->pid = pid_tgid >> 32;
+	o->tid = (__u32)pid_tgid;
+	o->uid = (__u32)uid_gid;
+	o->gid = uid_gid >> 32;
+	o->cgroup_id = bpf_get_current_cgroup_id();
+	o->hook = hook;
+	o->listener = 0;
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+/* Cheap test used on the hot send/receive path: is the stored owner
+ * already the current thread with the current command name? */
+static __always_inline int owner_is_current(const struct pc_owner *o)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	char comm[PC_COMM_LEN];
+
+	if (o->pid != pid_tgid >> 32 || o->tid != (__u32)pid_tgid || o->listener)
+		return 0;
+	bpf_get_current_comm(comm, sizeof(comm));
+	return *(__u64 *)&comm[0] == *(__u64 *)&o->comm[0] &&
+	       *(__u64 *)&comm[8] == *(__u64 *)&o->comm[8];
+}
+
+static __always_inline int claim_sock(struct bpf_sock *sk, __u8 hook)
+{
+	struct pc_owner *o;
+
+	if (!sk || (sk->family != AF_INET && sk->family != AF_INET6))
+		return 1;
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (o)
+		owner_from_current(o, hook);
+	return 1;
+}
+
+SEC("cgroup/sock_create")
+int pc_sock_create(struct bpf_sock *sk)
+{
+	return claim_sock(sk, PC_HOOK_SOCK_CREATE);
+}
+
+SEC("cgroup/post_bind4")
+int pc_post_bind4(struct bpf_sock *sk)
+{
+	return claim_sock(sk, PC_HOOK_POST_BIND);
+}
+
+SEC("cgroup/post_bind6")
+int pc_post_bind6(struct bpf_sock *sk)
+{
+	return claim_sock(sk, PC_HOOK_POST_BIND);
+}
+
+SEC("cgroup/connect4")
+int pc_connect4(struct bpf_sock_addr *ctx)
+{
+	return claim_sock(ctx->sk, PC_HOOK_CONNECT);
+}
+
+SEC("cgroup/connect6")
+int pc_connect6(struct bpf_sock_addr *ctx)
+{
+	return claim_sock(ctx->sk, PC_HOOK_CONNECT);
+}
+
+SEC("cgroup/sendmsg4")
+int pc_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return claim_sock(ctx->sk, PC_HOOK_SENDMSG);
+}
+
+SEC("cgroup/sendmsg6")
+int pc_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return claim_sock(ctx->sk, PC_HOOK_SENDMSG);
+}
+
+SEC("cgroup/recvmsg4")
+int pc_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return claim_sock(ctx->sk, PC_HOOK_RECVMSG);
+}
+
+SEC("cgroup/recvmsg6")
+int pc_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return claim_sock(ctx->sk, PC_HOOK_RECVMSG);
+}
+
+/* listen(): the socket's value is copied into every socket accepted from
+ * it (BPF_F_CLONE); mark it so that packet hooks know such a copy names
+ * the listener's process, not yet the accepting one. */
+SEC("sockops")
+int pc_sockops(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *sk = ops->sk;
+	struct pc_owner *o;
+
+	if (ops->op != BPF_SOCK_OPS_TCP_LISTEN_CB &&
+	    ops->op != BPF_SOCK_OPS_TCP_CONNECT_CB)
+		return 1;
+	if (!sk)
+		return 1;
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return 1;
+	if (ops->op == BPF_SOCK_OPS_TCP_LISTEN_CB) {
+		owner_from_current(o, PC_HOOK_LISTEN);
+		o->listener = 1;
+	} else {
+		owner_from_current(o, PC_HOOK_CONNECT);
+	}
+	return 1;
+}
+
+/* Every send and receive on a socket, in the caller's context: the owner
+ * follows a socket that changed hands (fork, SCM_RIGHTS, accept). */
+static __always_inline void refresh_owner(struct sock *sk, __u8 hook)
+{
+	struct pc_owner *o;
+	__u16 family = sk->__sk_common.skc_family;
+
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (o && !owner_is_current(o))
+		owner_from_current(o, hook);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(pc_send_length, struct sock *sk, int ret, int flags)
+{
+	refresh_owner(sk, PC_HOOK_SEND_LENGTH);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(pc_recv_length, struct sock *sk, int ret, int flags)
+{
+	refresh_owner(sk, PC_HOOK_RECV_LENGTH);
+	return 0;
+}
+
+/* accept() returned fd `ret`: remember the accepting process for the
+ * socket's address, applied by the packet hooks, and tell user space so
+ * that packets it holds for this socket get the right owner. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(pc_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task;
+	struct file **fds, *file;
+	struct socket *sock;
+	struct sock *sk;
+	struct pc_accept *ev;
+	struct pc_owner owner = {};
+	long fd = ret, id = regs->orig_ax;
+	__u64 key;
+
+	if ((id != SYS_accept && id != SYS_accept4) || fd < 0)
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (!fds || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	owner_from_current(&owner, PC_HOOK_ACCEPT);
+	key = (__u64)sk;
+	bpf_map_update_elem(&accepted, &key, &owner, BPF_ANY);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count(PC_CNT_EVENT_DROPPED);
+		return 0;
+	}
+	ev->type = PC_REC_ACCEPT;
+	ev->sk = key;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->owner = owner;
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+/* Seeds owners of sockets that existed before pidcap started. The first
+ * task seen (lowest pid, usually the parent) keeps a shared socket. */
+SEC("iter/task_file")
+int pc_seed(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct socket *sock;
+	struct sock *sk;
+	struct pc_owner *o;
+	__u16 family;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk)
+		return 0;
+	family = sk->__sk_common.skc_family;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (o)
+		return 0;
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return 0;
+	o->pid = task->tgid;
+	o->tid = task->pid;
+	o->uid = task->cred->uid.val;
+	o->gid = task->cred->gid.val;
+	o->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	o->hook = PC_HOOK_ITER;
+	o->listener = sk->__sk_common.skc_state == 10 /* TCP_LISTEN */;
+	__builtin_memcpy(o->comm, task->comm, sizeof(o->comm));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

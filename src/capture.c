@@ -1,0 +1,359 @@
+/* Loads, configures and attaches pidcap's eBPF programs (skeleton from
+ * bpf/*.bpf.c), chooses hooks by probing the running kernel, seeds the
+ * owners of sockets that already exist, and drains the ring buffer.
+ * Not for decoding or output: records go to the caller's callback. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "capture.h"
+#include "procinfo.h"
+#include "pidcap.skel.h"
+
+struct pc_capture {
+	struct pidcap_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links;
+	size_t nlinks;
+	int cgroup_fd;
+	pc_record_fn fn;
+	void *ctx;
+	char method[256];
+};
+
+static int libbpf_verbose;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (libbpf_verbose < 2 && level != LIBBPF_WARN)
+		return 0;
+	if (libbpf_verbose < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* CAP_* bits that loading, reading kernel memory and attaching to a
+ * cgroup need. */
+static const struct {
+	int bit;
+	const char *name;
+} needed_caps[] = {
+	{ 12, "CAP_NET_ADMIN" },
+	{ 21, "CAP_SYS_ADMIN" },
+	{ 38, "CAP_PERFMON" },
+	{ 39, "CAP_BPF" },
+};
+
+static int check_privileges(char *errbuf, size_t errlen)
+{
+	char line[256], missing[128] = "";
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	size_t i;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	for (i = 0; i < sizeof(needed_caps) / sizeof(needed_caps[0]); i++) {
+		if (eff & (1ULL << needed_caps[i].bit))
+			continue;
+		if (*missing)
+			strcat(missing, ", ");
+		strcat(missing, needed_caps[i].name);
+	}
+	if (!*missing)
+		return 0;
+	snprintf(errbuf, errlen,
+		 "missing capabilities %s: run pidcap as root (sudo pidcap) "
+		 "or grant them (setcap cap_bpf,cap_perfmon,cap_net_admin,cap_sys_admin+ep)",
+		 missing);
+	return -EPERM;
+}
+
+/* Does the running kernel have tracepoint NAME with BTF (tp_btf)? */
+static int kernel_has_btf_tracepoint(const struct btf *vmlinux, const char *name)
+{
+	char type[128];
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
+}
+
+static int add_link(struct pc_capture *cap, struct bpf_link *link)
+{
+	struct bpf_link **links;
+
+	links = realloc(cap->links, (cap->nlinks + 1) * sizeof(*links));
+	if (!links) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	cap->links = links;
+	cap->links[cap->nlinks++] = link;
+	return 0;
+}
+
+static int attach_prog(struct pc_capture *cap, struct bpf_program *prog,
+		       char *errbuf, size_t errlen)
+{
+	enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
+	enum bpf_prog_type ptype = bpf_program__type(prog);
+	struct bpf_link *link;
+	int err;
+
+	if (!bpf_program__autoload(prog) || ptype == BPF_PROG_TYPE_TRACING && type == BPF_TRACE_ITER)
+		return 0;
+	if (ptype == BPF_PROG_TYPE_CGROUP_SKB || ptype == BPF_PROG_TYPE_CGROUP_SOCK ||
+	    ptype == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || ptype == BPF_PROG_TYPE_SOCK_OPS)
+		link = bpf_program__attach_cgroup(prog, cap->cgroup_fd);
+	else
+		link = bpf_program__attach(prog);
+	if (!link) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot attach %s: %s", bpf_program__name(prog),
+			 strerror(-err));
+		return err;
+	}
+	return add_link(cap, link);
+}
+
+/* Runs the iter/task_file program once: every socket already open gets
+ * the process that holds it as owner. */
+static int seed_existing_sockets(struct pc_capture *cap, char *errbuf, size_t errlen)
+{
+	struct bpf_link *link;
+	char buf[64];
+	int fd, err = 0;
+
+	link = bpf_program__attach_iter(cap->skel->progs.pc_seed, NULL);
+	if (!link) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot attach task_file iterator: %s", strerror(-err));
+		return err;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot create task_file iterator: %s", strerror(-err));
+		goto out;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return err;
+}
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct pc_capture *cap = ctx;
+
+	return cap->fn(cap->ctx, data, size);
+}
+
+static int configure(struct pc_capture *cap, const struct pc_capture_opts *o)
+{
+	struct pidcap_bpf *skel = cap->skel;
+	struct btf *vmlinux;
+	int has_len_tp;
+
+	skel->rodata->cap_snaplen = o->snaplen;
+	skel->rodata->want_in = o->want_in;
+	skel->rodata->want_out = o->want_out;
+	skel->rodata->filter_pids_on = o->filter_pids;
+	skel->rodata->follow_children = o->follow_children;
+	if (o->comm) {
+		skel->rodata->filter_comm_on = 1;
+		strncpy((char *)skel->rodata->filter_comm, o->comm, PC_COMM_LEN - 1);
+	}
+	skel->rodata->filter_uid_on = o->uid_set;
+	skel->rodata->filter_uid = o->uid;
+	skel->rodata->filter_cgroup_on = o->cgroup_set;
+	skel->rodata->filter_cgroup_id = o->cgroup_id;
+	skel->rodata->filter_cgroup_level = o->cgroup_level;
+	if (o->ring_bytes)
+		bpf_map__set_max_entries(skel->maps.events, o->ring_bytes);
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return -errno ? -errno : -ENOENT;
+	has_len_tp = kernel_has_btf_tracepoint(vmlinux, "sock_send_length") &&
+		     kernel_has_btf_tracepoint(vmlinux, "sock_recv_length");
+	btf__free(vmlinux);
+	bpf_program__set_autoload(skel->progs.pc_send_length, has_len_tp);
+	bpf_program__set_autoload(skel->progs.pc_recv_length, has_len_tp);
+	snprintf(cap->method, sizeof(cap->method),
+		 "owners from cgroup sock hooks, sockops%s, accept exit and a socket "
+		 "iterator; packets from cgroup_skb",
+		 has_len_tp ? ", sock_send/recv_length" : "");
+	return 0;
+}
+
+int pc_capture_open(struct pc_capture **out, const struct pc_capture_opts *o,
+		    pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
+{
+	struct pc_capture *cap = NULL;
+	struct bpf_program *prog;
+	char cgroot[4096];
+	size_t i;
+	int err;
+
+	*out = NULL;
+	err = check_privileges(errbuf, errlen);
+	if (err)
+		return err;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(errbuf, errlen,
+			 "kernel BTF (/sys/kernel/btf/vmlinux) is missing: this kernel was built "
+			 "without CONFIG_DEBUG_INFO_BTF; use a kernel with BTF (5.8 or later)");
+		return -ENOTSUP;
+	}
+	err = pc_find_cgroup2("/proc", cgroot, sizeof(cgroot));
+	if (err) {
+		snprintf(errbuf, errlen,
+			 "no cgroup v2 mount found in /proc/self/mountinfo: mount one "
+			 "(mount -t cgroup2 none /sys/fs/cgroup)");
+		return err;
+	}
+	libbpf_verbose = o->verbose;
+	libbpf_set_print(libbpf_log);
+
+	cap = calloc(1, sizeof(*cap));
+	if (!cap) {
+		err = -ENOMEM;
+		snprintf(errbuf, errlen, "out of memory");
+		goto fail;
+	}
+	cap->cgroup_fd = -1;
+	cap->fn = fn;
+	cap->ctx = ctx;
+	cap->cgroup_fd = open(cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cap->cgroup_fd < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open cgroup v2 root %s: %s", cgroot, strerror(-err));
+		goto fail;
+	}
+	cap->skel = pidcap_bpf__open();
+	if (!cap->skel) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open eBPF object: %s", strerror(-err));
+		goto fail;
+	}
+	err = configure(cap, o);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot read kernel BTF: %s", strerror(-err));
+		goto fail;
+	}
+	err = pidcap_bpf__load(cap->skel);
+	if (err) {
+		snprintf(errbuf, errlen,
+			 "cannot load eBPF programs: %s (the kernel lacks a program type or "
+			 "helper pidcap needs; run with -vv for the verifier log)",
+			 strerror(-err));
+		goto fail;
+	}
+	for (i = 0; i < o->npids; i++) {
+		err = pc_capture_add_pid(cap, o->pids[i]);
+		if (err) {
+			snprintf(errbuf, errlen, "cannot add pid %u to the filter: %s",
+				 o->pids[i], strerror(-err));
+			goto fail;
+		}
+	}
+	cap->rb = ring_buffer__new(bpf_map__fd(cap->skel->maps.events), handle_record, cap, NULL);
+	if (!cap->rb) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot create ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	bpf_object__for_each_program(prog, cap->skel->obj) {
+		err = attach_prog(cap, prog, errbuf, errlen);
+		if (err)
+			goto fail;
+	}
+	err = seed_existing_sockets(cap, errbuf, errlen);
+	if (err)
+		goto fail;
+	*out = cap;
+	return 0;
+fail:
+	pc_capture_close(cap);
+	return err;
+}
+
+void pc_capture_close(struct pc_capture *cap)
+{
+	size_t i;
+
+	if (!cap)
+		return;
+	for (i = 0; i < cap->nlinks; i++)
+		bpf_link__destroy(cap->links[i]);
+	free(cap->links);
+	ring_buffer__free(cap->rb);
+	pidcap_bpf__destroy(cap->skel);
+	if (cap->cgroup_fd >= 0)
+		close(cap->cgroup_fd);
+	free(cap);
+}
+
+int pc_capture_fd(const struct pc_capture *cap)
+{
+	return ring_buffer__epoll_fd(cap->rb);
+}
+
+int pc_capture_consume(struct pc_capture *cap)
+{
+	return ring_buffer__consume(cap->rb);
+}
+
+int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(cap->skel->maps.counters);
+	uint64_t *vals;
+	__u32 key;
+	int cpu, err = 0;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (key = 0; key < PC_CNT_MAX; key++) {
+		out[key] = 0;
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
+			err = -errno;
+			break;
+		}
+		for (cpu = 0; cpu < ncpu; cpu++)
+			out[key] += vals[cpu];
+	}
+	free(vals);
+	return err;
+}
+
+int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(cap->skel->maps.filter_pids), &pid, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+const char *pc_capture_method(const struct pc_capture *cap)
+{
+	return cap->method;
+}

@@ -1,0 +1,51 @@
+/* Kernel side control: loads the eBPF programs, applies settings, attaches
+ * them, seeds owners of existing sockets and hands ring buffer records to
+ * a callback. Not for decoding or printing records. */
+#ifndef PIDCAP_CAPTURE_H
+#define PIDCAP_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "records.h"
+
+struct pc_capture_opts {
+	uint32_t snaplen;          /* bytes of each packet to copy */
+	int want_in, want_out;     /* -Q */
+	const uint32_t *pids;      /* --pid and -- CMD: initial pid set */
+	size_t npids;
+	int filter_pids;           /* restrict to pids (and children) */
+	int follow_children;       /* add children forked later */
+	const char *comm;          /* --comm, NULL for any */
+	int uid_set;
+	uint32_t uid;
+	int cgroup_set;
+	uint64_t cgroup_id;
+	int cgroup_level;          /* depth of cgroup_id below the root */
+	size_t ring_bytes;         /* power of two */
+	int verbose;               /* 2: show libbpf and verifier logs */
+};
+
+/* Called for every ring buffer record, in order. Return 0 to go on. */
+typedef int (*pc_record_fn)(void *ctx, const void *rec, size_t size);
+
+struct pc_capture;
+
+/* Checks privileges and kernel features, loads and attaches everything.
+ * On error returns a negative errno and a message in errbuf that says
+ * what is wrong and what to do. */
+int pc_capture_open(struct pc_capture **out, const struct pc_capture_opts *opts,
+		    pc_record_fn fn, void *ctx, char *errbuf, size_t errlen);
+void pc_capture_close(struct pc_capture *cap);
+/* epoll fd that becomes readable when records are waiting. */
+int pc_capture_fd(const struct pc_capture *cap);
+/* Hands every waiting record to the callback; returns the number handled
+ * or a negative errno. */
+int pc_capture_consume(struct pc_capture *cap);
+/* Sums the per-CPU counters (enum pc_counter). */
+int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX]);
+/* Adds a pid to the in-kernel filter set. */
+int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid);
+/* One line naming the hooks in use, for the start-up message. */
+const char *pc_capture_method(const struct pc_capture *cap);
+
+#endif
