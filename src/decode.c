@@ -389,9 +389,14 @@ const char *pc_addr_str(const struct pc_decoded *d, int src, char *buf,
 	const uint8_t *a = src ? d->saddr : d->daddr;
 	socklen_t n = len > INET6_ADDRSTRLEN ? INET6_ADDRSTRLEN : (socklen_t)len;
 
-	if ((d->family != AF_INET && d->family != AF_INET6) || !buf ||
-	    !inet_ntop(d->family, a, buf, n))
+	if (!buf || !len)
 		return "?";
+	if ((d->family != AF_INET && d->family != AF_INET6) ||
+	    !inet_ntop(d->family, a, buf, n)) {
+		/* callers that ignore the return value still get a string */
+		snprintf(buf, len, "?");
+		return "?";
+	}
 	return buf;
 }
 

@@ -52,7 +52,8 @@ const char *pc_proto_name(uint8_t proto);
 
 /* Formats the addresses with inet_ntop; buf at least 46 bytes
  * (INET6_ADDRSTRLEN). src nonzero selects saddr, zero daddr. Returns buf,
- * or "?" when the family is unknown or buf is too small. */
+ * or "?" (also copied into buf when len > 0) when the family is unknown or
+ * buf is too small. Never NULL. */
 const char *pc_addr_str(const struct pc_decoded *d, int src, char *buf,
 			size_t len);
 

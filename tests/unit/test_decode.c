@@ -579,6 +579,8 @@ TEST(garbage)
 	p.b[0] = 0x45;
 	CHECK_EQ_INT(decode(&p, &d), 0);
 	CHECK_EQ_STR(pc_addr_str(&d, 1, buf, 4), "?");
+	CHECK_EQ_STR(buf, "?");
+	CHECK_EQ_STR(pc_addr_str(&d, 1, buf, 0), "?");
 }
 
 TEST(proto_names)
