@@ -1,5 +1,5 @@
 /* Loads, configures and attaches pidcap's eBPF programs (skeleton from
- * bpf/*.bpf.c), chooses hooks by probing the running kernel, seeds the
+ * the programs under bpf/), chooses hooks by probing the running kernel, seeds the
  * owners of sockets that already exist, and drains the ring buffer.
  * Not for decoding or output: records go to the caller's callback. */
 #include <errno.h>
@@ -30,10 +30,11 @@ struct pc_capture {
 
 static int libbpf_verbose;
 
+/* libbpf's messages, verifier logs included, only with -vv: errors are
+ * reported by pidcap in one line. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (libbpf_verbose < 2 && level != LIBBPF_WARN)
-		return 0;
+	(void)level;
 	if (libbpf_verbose < 2)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
@@ -111,7 +112,7 @@ static int attach_prog(struct pc_capture *cap, struct bpf_program *prog,
 	struct bpf_link *link;
 	int err;
 
-	if (!bpf_program__autoload(prog) || ptype == BPF_PROG_TYPE_TRACING && type == BPF_TRACE_ITER)
+	if (!bpf_program__autoload(prog) || (ptype == BPF_PROG_TYPE_TRACING && type == BPF_TRACE_ITER))
 		return 0;
 	if (ptype == BPF_PROG_TYPE_CGROUP_SKB || ptype == BPF_PROG_TYPE_CGROUP_SOCK ||
 	    ptype == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || ptype == BPF_PROG_TYPE_SOCK_OPS)

@@ -1,0 +1,412 @@
+/* pidcap: tcpdump-like capture where every packet carries the process
+ * that sent or received it. Wires options -> capture -> filters -> hold
+ * queue -> printer, in one epoll loop. Not for formatting or kernel work. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "holdq.h"
+#include "options.h"
+#include "pktfilter.h"
+#include "print.h"
+#include "procinfo.h"
+
+#define PIDCAP_VERSION "0.1.0"
+#define PRINT_SNAPLEN 256           /* enough for every header we decode */
+#define HOLD_NS (300ULL * 1000000)  /* wait for accept() at most this long */
+#define POLL_MS 50
+
+struct app {
+	struct pc_options opt;
+	struct pc_capture *cap;
+	struct pc_procs *procs;
+	struct pc_pktfilter *filter;
+	struct pc_holdq *holdq;
+	struct pc_printer printer;
+	uint64_t printed, no_owner;
+	int done;
+	pid_t child;
+	int child_status;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int64_t mono_to_real(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return (r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+static int iface_wanted(const struct app *app, const char *ifname)
+{
+	size_t i;
+
+	if (!app->opt.nifaces)
+		return 1;
+	for (i = 0; i < app->opt.nifaces; i++)
+		if (!strcmp(app->opt.ifaces[i], "any") ||
+		    !strncmp(app->opt.ifaces[i], ifname, PC_IFNAME_LEN))
+			return 1;
+	return 0;
+}
+
+static void emit_packet(void *ctx, const struct pc_packet *rec, size_t size)
+{
+	struct app *app = ctx;
+
+	(void)size;
+	if (app->done)
+		return;
+	pc_print_packet(&app->printer, rec, now_ns());
+	app->printed++;
+	if (!(rec->flags & PC_PKT_OWNER))
+		app->no_owner++;
+	if (app->opt.count && app->printed >= (uint64_t)app->opt.count)
+		app->done = 1;
+}
+
+static int on_record(void *ctx, const void *data, size_t size)
+{
+	struct app *app = ctx;
+	const struct pc_packet *pkt = data;
+	const struct pc_exec *ex = data;
+	const struct pc_task_event *te = data;
+	const struct pc_accept *acc = data;
+
+	switch (*(const uint8_t *)data) {
+	case PC_REC_PACKET:
+		if (size < sizeof(*pkt) || pkt->caplen > size - sizeof(*pkt))
+			return 0;
+		if (!iface_wanted(app, pkt->ifname) ||
+		    !pc_pktfilter_match(app->filter, pkt->data, pkt->caplen, pkt->len))
+			return 0;
+		if (pc_holdq_packet(app->holdq, pkt, sizeof(*pkt) + pkt->caplen, now_ns()))
+			return -ENOMEM;
+		break;
+	case PC_REC_EXEC:
+		if (size >= sizeof(*ex))
+			pc_procs_exec(app->procs, ex->pid, ex->ppid, ex->uid, ex->comm,
+				      ex->filename, ex->args, ex->args_len, ex->cgroup_id);
+		break;
+	case PC_REC_FORK:
+		if (size >= sizeof(*te))
+			pc_procs_fork(app->procs, te->pid, te->ppid, te->comm);
+		break;
+	case PC_REC_EXIT:
+		if (size >= sizeof(*te))
+			pc_procs_exit(app->procs, te->pid, te->ts_ns);
+		break;
+	case PC_REC_ACCEPT:
+		if (size >= sizeof(*acc))
+			pc_holdq_accept(app->holdq, acc->sk, &acc->owner, now_ns());
+		break;
+	}
+	return app->done ? 1 : 0;
+}
+
+static int list_interfaces(void)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+
+	if (!ifs) {
+		fprintf(stderr, "pidcap: cannot list interfaces: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = ifs; i->if_index; i++)
+		printf("%u.%s\n", i->if_index, i->if_name);
+	printf("%u.any (all interfaces, all network namespaces)\n", (unsigned int)(i - ifs + 1));
+	if_freenameindex(ifs);
+	return 0;
+}
+
+/* Checks what the kernel will not: interfaces and pids that exist. */
+static int validate(struct app *app, char *err, size_t errlen)
+{
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < app->opt.nifaces; i++) {
+		const char *name = app->opt.ifaces[i];
+
+		if (strcmp(name, "any") && !if_nametoindex(name)) {
+			snprintf(err, errlen,
+				 "unknown interface '%s' (pidcap -D lists the interfaces)", name);
+			return -ENODEV;
+		}
+	}
+	for (i = 0; i < app->opt.npids; i++) {
+		snprintf(path, sizeof(path), "/proc/%u", app->opt.pids[i]);
+		if (access(path, F_OK)) {
+			snprintf(err, errlen, "no process with pid %u (--pid)", app->opt.pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+/* Forks the command of "-- CMD", stopped on a pipe until capture runs. */
+static int start_command(struct app *app, int *go_fd, char *err, size_t errlen)
+{
+	int p[2];
+	char c;
+
+	if (pipe2(p, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	app->child = fork();
+	if (app->child < 0) {
+		snprintf(err, errlen, "cannot fork for '%s': %s", app->opt.cmd[0], strerror(errno));
+		return -errno;
+	}
+	if (app->child == 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(127);
+		execvp(app->opt.cmd[0], app->opt.cmd);
+		fprintf(stderr, "pidcap: cannot run '%s': %s\n", app->opt.cmd[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[0]);
+	*go_fd = p[1];
+	return 0;
+}
+
+static int setup_cgroup_filter(struct app *app, struct pc_capture_opts *co, char *err,
+			       size_t errlen)
+{
+	const char *s;
+	int level = 0;
+
+	if (pc_cgroup_id(app->procs, app->opt.cgroup, &co->cgroup_id)) {
+		snprintf(err, errlen, "no cgroup v2 '%s' (--cgroup wants a path below the cgroup2 mount)",
+			 app->opt.cgroup);
+		return -ENOENT;
+	}
+	s = pc_cgroup_path(app->procs, co->cgroup_id);
+	for (; s && *s; s++)
+		if (*s == '/' && s[1])
+			level++;
+	co->cgroup_set = 1;
+	co->cgroup_level = level;
+	return 0;
+}
+
+static void print_summary(struct app *app)
+{
+	uint64_t c[PC_CNT_MAX] = { 0 };
+
+	if (app->cap)
+		pc_capture_counters(app->cap, c);
+	fprintf(stderr,
+		"%llu packets captured\n%llu packets dropped by kernel\n"
+		"%llu packets without owning process\n",
+		(unsigned long long)app->printed, (unsigned long long)c[PC_CNT_DROPPED],
+		(unsigned long long)app->no_owner);
+	if (c[PC_CNT_EVENT_DROPPED])
+		fprintf(stderr, "%llu process events dropped by kernel\n",
+			(unsigned long long)c[PC_CNT_EVENT_DROPPED]);
+}
+
+static int run_loop(struct app *app, int sigfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got[4];
+	int ep, n, i, err = 0;
+	uint64_t last_expire = now_ns(), child_exit_ns = 0;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -errno;
+	ev.data.fd = sigfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sigfd, &ev);
+	ev.data.fd = pc_capture_fd(app->cap);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	while (!app->done) {
+		n = epoll_wait(ep, got, 4, POLL_MS);
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			struct signalfd_siginfo si;
+
+			if (got[i].data.fd != sigfd)
+				continue;
+			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD && app->child > 0) {
+					if (waitpid(app->child, &app->child_status, WNOHANG) == app->child) {
+						app->child = -1;
+						child_exit_ns = now_ns();
+					}
+				} else if (si.ssi_signo != SIGCHLD) {
+					app->done = 1;
+				}
+			}
+		}
+		/* Always drain: the kernel batches wake-ups. */
+		if (pc_capture_consume(app->cap) < 0) {
+			err = -EIO;
+			break;
+		}
+		pc_holdq_flush(app->holdq, now_ns(), 0);
+		fflush(app->printer.out);
+		if (now_ns() - last_expire > 1000000000ULL) {
+			last_expire = now_ns();
+			pc_procs_expire(app->procs, last_expire, 60ULL * 1000000000);
+		}
+		/* after CMD exits, give its last packets a moment to arrive */
+		if (child_exit_ns && now_ns() - child_exit_ns > 200000000ULL)
+			break;
+	}
+	if (!app->done)
+		pc_capture_consume(app->cap);
+	pc_holdq_flush(app->holdq, now_ns(), 1);
+	fflush(app->printer.out);
+	close(ep);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct pc_capture_opts co = { 0 };
+	struct app app = { .child = -1 };
+	char err[1024];
+	sigset_t mask;
+	int ret = 1, go_fd = -1, sigfd = -1;
+
+	if (pc_options_parse(&app.opt, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "pidcap: %s\nTry 'pidcap --help' for more information.\n", err);
+		pc_options_free(&app.opt);
+		return 2;
+	}
+	if (app.opt.help) {
+		pc_options_usage(stdout);
+		ret = 0;
+		goto out;
+	}
+	if (app.opt.version) {
+		printf("pidcap %s\n", PIDCAP_VERSION);
+		ret = 0;
+		goto out;
+	}
+	if (app.opt.list_ifaces) {
+		ret = list_interfaces();
+		goto out;
+	}
+	if (validate(&app, err, sizeof(err)))
+		goto fail;
+	if (app.opt.filter &&
+	    pc_pktfilter_new(&app.filter, app.opt.filter, app.opt.snaplen, err, sizeof(err)))
+		goto fail;
+	if (pc_procs_new(&app.procs, "/proc", NULL)) {
+		snprintf(err, sizeof(err), "cannot create the process cache");
+		goto fail;
+	}
+	pc_procs_scan(app.procs, now_ns());
+	if (app.opt.cgroup && setup_cgroup_filter(&app, &co, err, sizeof(err)))
+		goto fail;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sigfd < 0) {
+		snprintf(err, sizeof(err), "signalfd: %s", strerror(errno));
+		goto fail;
+	}
+
+	co.snaplen = app.opt.snaplen_set ? app.opt.snaplen : PRINT_SNAPLEN;
+	if (co.snaplen > 65536)
+		co.snaplen = 65536;
+	co.want_in = app.opt.want_in;
+	co.want_out = app.opt.want_out;
+	co.pids = app.opt.pids;
+	co.npids = app.opt.npids;
+	co.filter_pids = app.opt.npids > 0;
+	co.comm = app.opt.comm;
+	co.uid_set = app.opt.uid_set;
+	co.uid = app.opt.uid;
+	co.verbose = app.opt.verbose;
+	if (app.opt.cmd) {
+		sigprocmask(SIG_UNBLOCK, &mask, NULL);
+		if (start_command(&app, &go_fd, err, sizeof(err)))
+			goto fail;
+		sigprocmask(SIG_BLOCK, &mask, NULL);
+		co.pids = (uint32_t *)&app.child;
+		co.npids = 1;
+		co.filter_pids = 1;
+		co.follow_children = 1;
+	} else if (app.opt.npids) {
+		co.follow_children = 0;
+	}
+	app.printer.out = stdout;
+	app.printer.json = app.opt.json;
+	app.printer.verbose = app.opt.verbose;
+	app.printer.procs = app.procs;
+	app.printer.mono_to_real_ns = mono_to_real();
+	if (pc_holdq_new(&app.holdq, HOLD_NS, emit_packet, &app)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if (pc_capture_open(&app.cap, &co, on_record, &app, err, sizeof(err)))
+		goto fail;
+	fprintf(stderr, "pidcap: listening on %s%s, snapshot length %u bytes (%s)\n",
+		app.opt.nifaces ? "selected interfaces" : "all interfaces",
+		app.opt.filter ? " with filter" : "", co.snaplen, pc_capture_method(app.cap));
+	if (go_fd >= 0) {
+		if (write(go_fd, "g", 1) != 1) {
+			snprintf(err, sizeof(err), "cannot start '%s'", app.opt.cmd[0]);
+			goto fail;
+		}
+		close(go_fd);
+		go_fd = -1;
+	}
+	if (run_loop(&app, sigfd)) {
+		snprintf(err, sizeof(err), "capture failed: %s", strerror(errno));
+		print_summary(&app);
+		goto fail;
+	}
+	print_summary(&app);
+	ret = 0;
+	if (app.opt.cmd && app.child < 0 && WIFEXITED(app.child_status))
+		ret = WEXITSTATUS(app.child_status);
+	goto out;
+fail:
+	fprintf(stderr, "pidcap: %s\n", err);
+	ret = 1;
+out:
+	if (go_fd >= 0)
+		close(go_fd); /* the child sees EOF and exits 127 */
+	if (app.child > 0)
+		waitpid(app.child, NULL, 0);
+	if (sigfd >= 0)
+		close(sigfd);
+	pc_capture_close(app.cap);
+	pc_holdq_free(app.holdq);
+	pc_pktfilter_free(app.filter);
+	pc_procs_free(app.procs);
+	pc_options_free(&app.opt);
+	return ret;
+}

@@ -1,0 +1,38 @@
+/* Command line of pidcap: one table gives getopt_long its options and
+ * --help its text. Not for acting on options: main.c does that. */
+#ifndef PIDCAP_OPTIONS_H
+#define PIDCAP_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct pc_options {
+	char **ifaces;          /* -i, repeatable; none = all */
+	size_t nifaces;
+	int numeric;            /* -n: accepted; pidcap never resolves names */
+	long count;             /* -c, 0 = unlimited */
+	uint32_t snaplen;       /* -s */
+	int snaplen_set;
+	int want_in, want_out;  /* -Q */
+	int verbose;            /* -v, repeatable */
+	int list_ifaces;        /* -D */
+	int json;               /* --json */
+	uint32_t *pids;         /* --pid, repeatable */
+	size_t npids;
+	char *comm;             /* --comm */
+	int uid_set;
+	uint32_t uid;           /* --uid */
+	char *cgroup;           /* --cgroup */
+	char *filter;           /* pcap expression from the trailing arguments */
+	char **cmd;             /* after "--": command to start and follow */
+	int help, version;
+};
+
+/* Parses argv. Returns 0, or -EINVAL with a message in err (a usage
+ * error: exit 2). */
+int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, size_t errlen);
+void pc_options_usage(FILE *f);
+void pc_options_free(struct pc_options *o);
+
+#endif

@@ -1,0 +1,268 @@
+/* Formats packet records: text lines in tcpdump's spirit plus the
+ * processes ("curl[4821] -> nginx[912]"), or one JSON object per line.
+ * Every untrusted string (comm, exe, cmdline, cgroup, ifname) is escaped.
+ * Not for reading records or deciding what to print. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "decode.h"
+#include "escape.h"
+#include "print.h"
+#include "procinfo.h"
+
+struct out {
+	char *buf;
+	size_t len, cap; /* cap includes the NUL */
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->len + 1 >= o->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
+}
+
+static void put_json_str(struct out *o, const char *s)
+{
+	if (!s) {
+		put(o, "null");
+		return;
+	}
+	put(o, "\"");
+	if (o->len + 1 < o->cap)
+		o->len += pc_escape_json(o->buf + o->len, o->cap - o->len - 1, s, strlen(s));
+	put(o, "\"");
+}
+
+static void put_text_str(struct out *o, const char *s, int space_too)
+{
+	if (o->len + 1 < o->cap)
+		o->len += pc_escape_text(o->buf + o->len, o->cap - o->len, s, strlen(s), space_too);
+}
+
+/* What the process cache says about one owner, copied out because the
+ * cache may move entries on the next lookup. */
+struct who {
+	int known;
+	uint32_t pid, tid, uid;
+	char comm[PC_COMM_LEN + 1];
+	char exe[512], cmdline[1024], cgroup[512], user[64];
+	int have_exe, have_cmdline, have_cgroup, have_user, exited;
+};
+
+static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid, uint64_t now,
+		    struct who *w)
+{
+	const struct pc_proc *p;
+	const char *s;
+
+	memset(w, 0, sizeof(*w));
+	if (!valid || !ow->pid)
+		return;
+	w->known = 1;
+	w->pid = ow->pid;
+	w->tid = ow->tid;
+	w->uid = ow->uid;
+	memcpy(w->comm, ow->comm, PC_COMM_LEN);
+	if (!pr->procs)
+		return;
+	p = pc_procs_get(pr->procs, ow->pid, w->comm, now);
+	if (p) {
+		if (p->exe)
+			w->have_exe = snprintf(w->exe, sizeof(w->exe), "%s", p->exe) >= 0;
+		if (p->cmdline)
+			w->have_cmdline = snprintf(w->cmdline, sizeof(w->cmdline), "%s", p->cmdline) >= 0;
+		w->exited = p->exited;
+	}
+	s = pc_cgroup_path(pr->procs, ow->cgroup_id);
+	if (s)
+		w->have_cgroup = snprintf(w->cgroup, sizeof(w->cgroup), "%s", s) >= 0;
+	s = pc_user_name(pr->procs, ow->uid);
+	if (s)
+		w->have_user = snprintf(w->user, sizeof(w->user), "%s", s) >= 0;
+}
+
+static void put_who_text(struct out *o, const struct who *w)
+{
+	put_text_str(o, w->comm, 0);
+	put(o, "[%u]", w->pid);
+}
+
+static void put_who_detail(struct out *o, const char *prefix, const struct who *w)
+{
+	put(o, " %stid=%u uid=%u", prefix, w->tid, w->uid);
+	if (w->have_user) {
+		put(o, "(");
+		put_text_str(o, w->user, 1);
+		put(o, ")");
+	}
+	if (w->have_exe) {
+		put(o, " %sexe=", prefix);
+		put_text_str(o, w->exe, 1);
+	}
+	if (w->have_cmdline) {
+		put(o, " %scmdline=", prefix);
+		put_text_str(o, w->cmdline, 1);
+	}
+	if (w->have_cgroup) {
+		put(o, " %scgroup=", prefix);
+		put_text_str(o, w->cgroup, 1);
+	}
+}
+
+static void format_text(struct pc_printer *pr, const struct pc_packet *rec,
+			const struct pc_decoded *d, int ok, const struct who *own,
+			const struct who *peer, struct out *o)
+{
+	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
+	time_t sec = real / 1000000000;
+	char a[64], b[64], l4[256];
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	put(o, "%02d:%02d:%02d.%06ld ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    (long)(real % 1000000000) / 1000);
+	put_text_str(o, rec->ifname[0] ? rec->ifname : "?", 1);
+	put(o, " %s ", rec->dir == PC_DIR_OUT ? "Out" : "In ");
+	if (!ok) {
+		put(o, "%s truncated, length %u", rec->l3proto == 0x86DD ? "IP6" : "IP", rec->len);
+	} else {
+		put(o, "%s ", d->family == AF_INET6 ? "IP6" : "IP");
+		pc_addr_str(d, 1, a, sizeof(a));
+		pc_addr_str(d, 0, b, sizeof(b));
+		if (d->has_ports)
+			put(o, "%s.%u > %s.%u: ", a, d->sport, b, d->dport);
+		else
+			put(o, "%s > %s: ", a, b);
+		put(o, "%s", pc_l4_summary(d, l4, sizeof(l4)));
+	}
+	put(o, "  ");
+	/* sender -> receiver, whichever side is local */
+	if (rec->dir == PC_DIR_OUT) {
+		if (own->known)
+			put_who_text(o, own);
+		else
+			put(o, "(no process)");
+		if (peer->known) {
+			put(o, " -> ");
+			put_who_text(o, peer);
+		}
+	} else {
+		if (peer->known) {
+			put_who_text(o, peer);
+			put(o, " ");
+		}
+		put(o, "-> ");
+		if (own->known)
+			put_who_text(o, own);
+		else
+			put(o, "(no process)");
+	}
+	if (pr->verbose) {
+		if (own->known)
+			put_who_detail(o, "", own);
+		if (peer->known)
+			put_who_detail(o, "peer_", peer);
+		if (rec->gso_segs > 1)
+			put(o, " segs=%u", rec->gso_segs);
+	}
+}
+
+static void put_json_who(struct out *o, const char *prefix, const struct who *w, int full)
+{
+	if (!w->known) {
+		put(o, ",\"%spid\":null,\"%stid\":null,\"%scomm\":null", prefix, prefix, prefix);
+		if (full)
+			put(o, ",\"uid\":null,\"user\":null,\"exe\":null,\"cmdline\":null,\"cgroup\":null");
+		return;
+	}
+	put(o, ",\"%spid\":%u,\"%stid\":%u,\"%scomm\":", prefix, w->pid, prefix, w->tid, prefix);
+	put_json_str(o, w->comm);
+	if (!full)
+		return;
+	put(o, ",\"uid\":%u,\"user\":", w->uid);
+	put_json_str(o, w->have_user ? w->user : NULL);
+	put(o, ",\"exe\":");
+	put_json_str(o, w->have_exe ? w->exe : NULL);
+	put(o, ",\"cmdline\":");
+	put_json_str(o, w->have_cmdline ? w->cmdline : NULL);
+	put(o, ",\"cgroup\":");
+	put_json_str(o, w->have_cgroup ? w->cgroup : NULL);
+}
+
+static void format_json(struct pc_printer *pr, const struct pc_packet *rec,
+			const struct pc_decoded *d, int ok, const struct who *own,
+			const struct who *peer, struct out *o)
+{
+	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
+	char a[64];
+
+	put(o, "{\"ts\":%" PRId64 ".%06" PRId64 ",\"ifname\":", real / 1000000000,
+	    (real % 1000000000) / 1000);
+	put_json_str(o, rec->ifname[0] ? rec->ifname : NULL);
+	put(o, ",\"dir\":\"%s\",\"proto\":", rec->dir == PC_DIR_OUT ? "out" : "in");
+	if (ok) {
+		put_json_str(o, pc_proto_name(d->proto));
+		put(o, ",\"src\":\"%s\"", pc_addr_str(d, 1, a, sizeof(a)));
+		put(o, d->has_ports ? ",\"sport\":%u" : ",\"sport\":null", d->sport);
+		put(o, ",\"dst\":\"%s\"", pc_addr_str(d, 0, a, sizeof(a)));
+		put(o, d->has_ports ? ",\"dport\":%u" : ",\"dport\":null", d->dport);
+		put(o, ",\"len\":%u", d->ip_len);
+		if (d->payload >= 0)
+			put(o, ",\"payload\":%" PRId64, d->payload);
+		else
+			put(o, ",\"payload\":null");
+	} else {
+		put(o, "null,\"src\":null,\"sport\":null,\"dst\":null,\"dport\":null,\"len\":%u,"
+		       "\"payload\":null", rec->len);
+	}
+	put_json_who(o, "", own, 1);
+	put_json_who(o, "peer_", peer, 0);
+	put(o, ",\"segs\":%u,\"netns\":", rec->gso_segs);
+	put(o, rec->netns ? "%u" : "null", rec->netns);
+	if (pr->verbose && rec->flags & (PC_PKT_OWNER_LISTENER | PC_PKT_PEER_LISTENER))
+		put(o, ",\"listener_owner\":true");
+	put(o, "}");
+}
+
+size_t pc_format_packet(struct pc_printer *pr, const struct pc_packet *rec, uint64_t now_ns,
+			char *buf, size_t len)
+{
+	struct out o = { buf, 0, len };
+	static struct who own, peer;
+	struct pc_decoded d;
+	int ok;
+
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	ok = pc_decode_ip(rec->data, rec->caplen, rec->len, &d) == 0;
+	resolve(pr, &rec->owner, rec->flags & PC_PKT_OWNER, now_ns, &own);
+	resolve(pr, &rec->peer, rec->flags & PC_PKT_PEER, now_ns, &peer);
+	if (pr->json)
+		format_json(pr, rec, &d, ok, &own, &peer, &o);
+	else
+		format_text(pr, rec, &d, ok, &own, &peer, &o);
+	return o.len;
+}
+
+void pc_print_packet(struct pc_printer *pr, const struct pc_packet *rec, uint64_t now_ns)
+{
+	static char line[8192];
+	size_t n = pc_format_packet(pr, rec, now_ns, line, sizeof(line) - 1);
+
+	line[n++] = '\n';
+	fwrite(line, 1, n, pr->out);
+}
