@@ -17,8 +17,9 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Ibpf -I$(OUT)
-LDLIBS   += -lbpf -lelf -lz -lpcap
+# Flags the code needs, kept apart so that `make CFLAGS=...` cannot drop them.
+PC_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Ibpf -I$(OUT)
+PC_LDLIBS := -lbpf -lelf -lz -lpcap
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUT) -Ibpf
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -63,11 +64,11 @@ $(OUT)/pidcap.skel.h: $(OUT)/pidcap.bpf.o
 $(OUT)/obj/%.o: src/%.c $(wildcard src/*.h) bpf/records.h $(OUT)/pidcap.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(PC_CFLAGS) -c $< -o $@
 
 $(OUT)/pidcap: $(OUT)/obj/main.o $(LIB_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(PC_CFLAGS) $^ -o $@ $(PC_LDLIBS) $(LDLIBS)
 
 run: deps all
 	$(OUT)/pidcap $(ARGS)
@@ -76,7 +77,7 @@ run: deps all
 $(OUT)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(wildcard src/*.h) tests/unit/unit.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SRCS) -o $@ -lpcap
+	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SRCS) -o $@ -lpcap
 
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)

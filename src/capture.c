@@ -29,15 +29,25 @@ struct pc_capture {
 };
 
 static int libbpf_verbose;
+static char failed_prog[64]; /* last program libbpf could not load */
 
 /* libbpf's messages, verifier logs included, only with -vv: errors are
  * reported by pidcap in one line. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char line[512], name[64];
+	va_list copy;
+
 	(void)level;
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	if (sscanf(line, "libbpf: prog '%63[^']': failed to load", name) == 1 ||
+	    sscanf(line, "libbpf: prog '%63[^']': BPF program load failed", name) == 1)
+		snprintf(failed_prog, sizeof(failed_prog), "%s", name);
 	if (libbpf_verbose < 2)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	return fputs(line, stderr);
 }
 
 /* CAP_* bits that loading, reading kernel memory and attaching to a
@@ -258,10 +268,14 @@ int pc_capture_open(struct pc_capture **out, const struct pc_capture_opts *o,
 	}
 	err = pidcap_bpf__load(cap->skel);
 	if (err) {
+		struct bpf_program *bad = failed_prog[0] ?
+			bpf_object__find_program_by_name(cap->skel->obj, failed_prog) : NULL;
+
 		snprintf(errbuf, errlen,
-			 "cannot load eBPF programs: %s (the kernel lacks a program type or "
-			 "helper pidcap needs; run with -vv for the verifier log)",
-			 strerror(-err));
+			 "cannot load eBPF program %s (%s): %s; this kernel lacks the program "
+			 "type, hook or helper it needs (run with -vv for the verifier log)",
+			 bad ? bpf_program__name(bad) : "?",
+			 bad ? bpf_program__section_name(bad) : "unknown section", strerror(-err));
 		goto fail;
 	}
 	for (i = 0; i < o->npids; i++) {
