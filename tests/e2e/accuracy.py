@@ -37,6 +37,7 @@ MAX_DETAILS = 15     # bad records listed per case
 KEYS = ("ts", "ifname", "dir", "proto", "src", "sport", "dst", "dport", "len", "payload",
         "pid", "tid", "comm", "uid", "user", "exe", "cmdline", "cgroup", "peer_pid",
         "peer_comm", "netns")
+KNOWN_EXTRA = ("peer_tid", "segs")  # documented keys not worth listing per packet
 PORTED = ("tcp", "udp")
 ALL_POINTS = (("c2s", "out"), ("c2s", "in"), ("s2c", "out"), ("s2c", "in"))
 SUMMARY_RE = re.compile(r"\d+ packets? (captured|dropped by kernel|without owning process)")
@@ -269,7 +270,7 @@ def group_bad(bad):
         g = groups.setdefault(key, {"packets": 0, "bytes": 0, "extra": set()})
         g["packets"] += 1
         g["bytes"] += rec["payload"]
-        extra = {k: v for k, v in rec.items() if k not in KEYS}
+        extra = {k: v for k, v in rec.items() if k not in KEYS and k not in KNOWN_EXTRA}
         if extra:
             g["extra"].add(json.dumps(extra, sort_keys=True))
     order = sorted(groups.items(), key=lambda kv: (kv[0][0] != "wrong", not kv[0][-1]))
