@@ -246,7 +246,7 @@ static int decode_ipv4(const uint8_t *p, uint32_t caplen, uint32_t wirelen,
 static int walk_ipv6_ext(const uint8_t *p, uint32_t caplen, uint8_t nh,
 			 struct pc_decoded *d)
 {
-	uint32_t off = 40;
+	uint32_t off = 40, hlen;
 	uint16_t frag;
 	uint8_t next, len;
 	int i;
@@ -285,10 +285,12 @@ static int walk_ipv6_ext(const uint8_t *p, uint32_t caplen, uint8_t nh,
 				d->l4_off = off;
 				return 0;
 			}
-		} else if (nh == IPPROTO_AH) {
-			off += ((uint32_t)len + 2) * 4;
 		} else {
-			off += ((uint32_t)len + 1) * 8;
+			hlen = nh == IPPROTO_AH ? ((uint32_t)len + 2) * 4 :
+						  ((uint32_t)len + 1) * 8;
+			if (!in_bounds(caplen, off, hlen))
+				d->truncated = 1; /* next header still known */
+			off += hlen;
 		}
 		nh = next;
 	}

@@ -9,13 +9,23 @@
 
 struct pc_decoded {
 	int family;            /* AF_INET, AF_INET6, or 0 when not IP / too short */
-	uint8_t proto;         /* final upper-layer protocol number after IPv6 extension headers (IPPROTO_TCP, ...) */
+	/* final upper-layer protocol number after IPv6 extension headers
+	 * (IPPROTO_TCP, ...) */
+	uint8_t proto;
 	uint8_t saddr[16], daddr[16]; /* IPv4 uses the first 4 bytes */
-	uint32_t ip_len;       /* IP total length from the header (v4 tot_len; v6 40 + payload_len incl. ext headers); if the header says 0 (IPv4 TSO / IPv6 jumbo, BIG TCP) use wirelen */
+	/* IP total length from the header (v4 tot_len; v6 40 + payload_len
+	 * incl. ext headers); if the header says 0 (IPv4 TSO / IPv6 jumbo,
+	 * BIG TCP) use wirelen */
+	uint32_t ip_len;
 	uint32_t l4_off;       /* offset of the L4 header from the IP header */
 	int has_ports;         /* TCP, UDP, UDP-Lite, SCTP, DCCP */
 	uint16_t sport, dport;
-	int64_t payload;       /* L4 payload bytes computed from ip_len (not caplen): TCP ip_len-l4_off-doff*4; UDP udp length field - 8 (or ip_len based if inconsistent); ICMP/ICMPv6 ip_len - l4_off - 8; other protos ip_len - l4_off; -1 when not computable (fragment that is not the first, truncated L4 header) */
+	/* L4 payload bytes computed from ip_len (not caplen): TCP
+	 * ip_len-l4_off-doff*4; UDP udp length field - 8 (or ip_len based if
+	 * inconsistent); ICMP/ICMPv6 ip_len - l4_off - 8; other protos
+	 * ip_len - l4_off; -1 when not computable (fragment that is not the
+	 * first, truncated L4 header) */
+	int64_t payload;
 	uint8_t tcp_flags;     /* raw TCP flags byte */
 	uint32_t tcp_seq, tcp_ack;
 	uint16_t tcp_win;

@@ -153,6 +153,8 @@ static void frag6(struct pkt *p, uint8_t nh, uint16_t off8, int more)
 	put32(p, 0xdeadbeef);
 }
 
+static void check_truncations(const struct pkt *p, uint32_t hdr_end);
+
 static const char *summary(const struct pc_decoded *d)
 {
 	static char buf[256];
@@ -324,6 +326,11 @@ TEST(ipv4_udplite_sctp_dccp_gre)
 	CHECK_EQ_INT(d.sport, 7000);
 	CHECK_EQ_INT(d.payload, 4);
 	CHECK_EQ_STR(summary(&d), "DCCP, length 4");
+	check_truncations(&p, 20 + 16);
+	p.b[24] = 2; /* data offset below the 12-byte generic header */
+	CHECK_EQ_INT(decode(&p, &d), 0);
+	CHECK_EQ_INT(d.payload, -1);
+	CHECK_EQ_STR(summary(&d), "dccp, bad length");
 
 	p.n = 0;
 	ipv4(&p, 5, 20 + 24, 0, IPPROTO_GRE);
@@ -525,6 +532,11 @@ TEST(ipv6_icmp6_echo)
 	CHECK_EQ_INT(decode(&p, &d), 0);
 	CHECK_EQ_INT(d.icmp_id, 0);
 	CHECK_EQ_STR(summary(&d), "ICMP6, neighbor solicitation, length 16");
+
+	p.b[40] = 200;
+	p.b[41] = 1;
+	CHECK_EQ_INT(decode(&p, &d), 0);
+	CHECK_EQ_STR(summary(&d), "ICMP6, type-#200, code 1, length 16");
 }
 
 TEST(gso_zero_length)
@@ -710,6 +722,13 @@ TEST(truncated_at_every_length)
 	frag6(&p, IPPROTO_TCP, 185, 0);
 	putzero(&p, 64);
 	check_truncations(&p, 48);
+
+	/* an upper layer without a decoded header still needs the ext header */
+	p.n = 0;
+	ipv6(&p, 16 + 8, IPPROTO_DSTOPTS, "2001:db8::1", "2001:db8::2");
+	ext(&p, IPPROTO_GRE, 1);
+	putzero(&p, 8);
+	check_truncations(&p, 40 + 16);
 
 	p.n = 0;
 	ipv6(&p, 8 + 8, IPPROTO_ICMPV6, "::1", "::1");
