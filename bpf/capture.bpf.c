@@ -14,7 +14,6 @@
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
 #define LOOPBACK_IFINDEX 1
-#define TCP_LISTEN_STATE 10
 
 /* Settings, written by user space before load. */
 const volatile __u32 cap_snaplen = 256;
@@ -117,39 +116,31 @@ static __always_inline struct bpf_sock *lookup_peer(struct __sk_buff *skb, struc
 						    BPF_F_CURRENT_NETNS, 0);
 }
 
-/* Copies the owner stored on sk into out. A socket accepted from a
- * listener still carries the listener's owner until the accepting process
- * is known: use accept()'s record when there is one, else say so. */
+/* The owner of sk: the thread that last entered a socket syscall on it
+ * (or accepted it), else the value stored on the socket. A value copied
+ * from a listener (BPF_F_CLONE) that no syscall has replaced yet names the
+ * listener's process: flagged so that user space can wait for accept(). */
 static __always_inline int read_owner(struct bpf_sock *sk, struct pc_owner *out,
 				      __u64 *sk_addr)
 {
-	struct pc_owner *o, *acc;
-	struct tcp_sock *tp;
-	__u64 key;
+	struct pc_owner *o, *u;
+	__u64 key = (__u64)sk;
 
+	*sk_addr = key;
+	u = bpf_map_lookup_elem(&users, &key);
 	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (u) {
+		*out = *u;
+		if (o && o->tid != u->tid)
+			*o = *u;
+		return PC_PKT_OWNER;
+	}
 	if (!o)
 		return 0;
-	if (!o->listener || sk->state == TCP_LISTEN_STATE) {
-		*out = *o;
-		return PC_PKT_OWNER;
-	}
-	tp = bpf_skc_to_tcp_sock(sk);
-	if (!tp) {
-		*out = *o;
-		return PC_PKT_OWNER;
-	}
-	key = (__u64)tp;
-	acc = bpf_map_lookup_elem(&accepted, &key);
-	if (acc) {
-		*o = *acc;
-		*out = *acc;
-		bpf_map_delete_elem(&accepted, &key);
-		return PC_PKT_OWNER;
-	}
 	*out = *o;
-	*sk_addr = key;
-	return PC_PKT_OWNER | PC_PKT_OWNER_LISTENER;
+	if (o->listener)
+		return PC_PKT_OWNER | PC_PKT_OWNER_LISTENER;
+	return PC_PKT_OWNER;
 }
 
 static __always_inline int owner_matches(const struct pc_owner *o)

@@ -38,14 +38,18 @@ struct {
 	__type(value, __u8);
 } filter_pids __weak SEC(".maps");
 
-/* Sockets returned by accept(): kernel address of struct sock -> owner.
- * Applied to the socket's storage by the first packet hook that sees it. */
+/* The thread that last entered a socket syscall (send, receive, read,
+ * write) on a socket, or accept() that returned it: kernel address of
+ * struct sock -> owner. Written at syscall entry, before any packet of
+ * that call exists, so it is right for the first packet of a socket that
+ * changed hands (fork, exec, SCM_RIGHTS, accept). Cleared when a socket
+ * is created at an address that a closed one used. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct pc_owner);
-} accepted __weak SEC(".maps");
+} users __weak SEC(".maps");
 
 static __always_inline void count(__u32 idx)
 {

@@ -9,8 +9,26 @@
 
 #define AF_INET 2
 #define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+#ifndef __TARGET_ARCH_x86
+#error "syscall numbers below are x86_64's: add this architecture's"
+#endif
+/* x86_64 syscall numbers of the calls that move data on a socket. */
+#define SYS_read 0
+#define SYS_write 1
+#define SYS_readv 19
+#define SYS_writev 20
+#define SYS_sendfile 40
 #define SYS_accept 43
+#define SYS_sendto 44
+#define SYS_recvfrom 45
+#define SYS_sendmsg 46
+#define SYS_recvmsg 47
 #define SYS_accept4 288
+#define SYS_recvmmsg 299
+#define SYS_sendmmsg 307
 
 static __always_inline void owner_from_current(struct pc_owner *o, __u8 hook)
 {
@@ -56,7 +74,35 @@ static __always_inline int claim_sock(struct bpf_sock *sk, __u8 hook)
 SEC("cgroup/sock_create")
 int pc_sock_create(struct bpf_sock *sk)
 {
+	__u64 key = (__u64)sk;
+
+	/* a socket freed before pidcap saw it go may have left its user at
+	 * this address */
+	bpf_map_delete_elem(&users, &key);
 	return claim_sock(sk, PC_HOOK_SOCK_CREATE);
+}
+
+/* The users entry of a socket ends with it, before its memory can serve
+ * another socket: at close() for every socket... */
+SEC("cgroup/sock_release")
+int pc_sock_release(struct bpf_sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&users, &key);
+	return 1;
+}
+
+/* ...and when a TCP socket reaches CLOSE, which also covers sockets that
+ * were never accepted or that end in TIME_WAIT (a separate object). */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(pc_sock_state, const void *skaddr, int oldstate, int newstate)
+{
+	__u64 key = (__u64)skaddr;
+
+	if (newstate == TCP_CLOSE)
+		bpf_map_delete_elem(&users, &key);
+	return 0;
 }
 
 SEC("cgroup/post_bind4")
@@ -161,28 +207,27 @@ int BPF_PROG(pc_recv_length, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
-/* accept() returned fd `ret`: remember the accepting process for the
- * socket's address, applied by the packet hooks, and tell user space so
- * that packets it holds for this socket get the right owner. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(pc_sys_exit, struct pt_regs *regs, long ret)
+/* Kernel address of the inet socket behind file descriptor fd of the
+ * current process, or 0. Reads through CO-RE: no trusted pointer to the
+ * file table exists in a syscall hook. */
+static __always_inline __u64 inet_sock_of_fd(long fd)
 {
-	struct task_struct *task;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct file **fds, *file;
 	struct socket *sock;
 	struct sock *sk;
-	struct pc_accept *ev;
-	struct pc_owner owner = {};
-	long fd = ret, id = regs->orig_ax;
-	__u64 key;
+	__u16 family;
+	umode_t mode;
 
-	if ((id != SYS_accept && id != SYS_accept4) || fd < 0)
+	if (fd < 0)
 		return 0;
-	task = (struct task_struct *)bpf_get_current_task();
 	fds = BPF_CORE_READ(task, files, fdt, fd);
 	if (!fds || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
 		return 0;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
 		return 0;
 	sock = BPF_CORE_READ(file, private_data);
 	if (!sock)
@@ -190,18 +235,90 @@ int BPF_PROG(pc_sys_exit, struct pt_regs *regs, long ret)
 	sk = BPF_CORE_READ(sock, sk);
 	if (!sk)
 		return 0;
-	owner_from_current(&owner, PC_HOOK_ACCEPT);
-	key = (__u64)sk;
-	bpf_map_update_elem(&accepted, &key, &owner, BPF_ANY);
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	return (__u64)sk;
+}
+
+/* A thread enters a syscall that moves data on fd: if fd is an inet
+ * socket, that thread is its user from now on. Runs before the call makes
+ * any packet. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(pc_sys_enter, struct pt_regs *regs, long id)
+{
+	struct pc_owner *cur, owner = {};
+	__u64 sk;
+
+	switch (id) {
+	case SYS_read:
+	case SYS_write:
+	case SYS_readv:
+	case SYS_writev:
+	case SYS_sendto:
+	case SYS_recvfrom:
+	case SYS_sendmsg:
+	case SYS_recvmsg:
+	case SYS_sendmmsg:
+	case SYS_recvmmsg:
+	case SYS_sendfile: /* out_fd is the first argument too */
+		break;
+	default:
+		return 0;
+	}
+	sk = inet_sock_of_fd(regs->di);
+	if (!sk)
+		return 0;
+	cur = bpf_map_lookup_elem(&users, &sk);
+	if (cur && owner_is_current(cur))
+		return 0;
+	owner_from_current(&owner, PC_HOOK_SYSCALL);
+	bpf_map_update_elem(&users, &sk, &owner, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void read_addrs(struct sock *sk, struct pc_accept *ev)
+{
+	ev->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	ev->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ev->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (ev->family == AF_INET) {
+		bpf_core_read(ev->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(ev->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(ev->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(ev->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* accept() returned fd `ret`: the accepting process is the socket's user,
+ * and user space learns it for the packets it holds (those that arrived
+ * before accept() returned). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(pc_sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = regs->orig_ax;
+	struct pc_accept *ev;
+	__u64 sk;
+
+	if (id != SYS_accept && id != SYS_accept4)
+		return 0;
+	sk = inet_sock_of_fd(ret);
+	if (!sk)
+		return 0;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		count(PC_CNT_EVENT_DROPPED);
 		return 0;
 	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	owner_from_current(&ev->owner, PC_HOOK_ACCEPT);
+	bpf_map_update_elem(&users, &sk, &ev->owner, BPF_ANY);
 	ev->type = PC_REC_ACCEPT;
-	ev->sk = key;
+	ev->sk = sk;
 	ev->ts_ns = bpf_ktime_get_ns();
-	ev->owner = owner;
+	read_addrs((struct sock *)sk, ev);
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }

@@ -32,8 +32,9 @@ enum pc_dir {
 /* pc_packet.flags */
 #define PC_PKT_OWNER      (1u << 0) /* owner is valid */
 #define PC_PKT_PEER       (1u << 1) /* peer (other local end) is valid */
-#define PC_PKT_OWNER_LISTENER (1u << 2) /* owner inherited from a listener, not yet accepted */
-#define PC_PKT_PEER_LISTENER  (1u << 3) /* peer inherited from a listener, not yet accepted */
+#define PC_PKT_OWNER_LISTENER (1u << 2) /* owner is a listening socket's process:
+					  * final once accept() names the process */
+#define PC_PKT_PEER_LISTENER  (1u << 3) /* the same for the peer */
 #define PC_PKT_NO_SOCKET  (1u << 4) /* the packet had no socket at all (kernel generated) */
 
 /* The process that owns a socket, written only from hooks that run in
@@ -63,6 +64,7 @@ enum pc_hook {
 	PC_HOOK_ACCEPT,
 	PC_HOOK_ITER,
 	PC_HOOK_LISTEN,
+	PC_HOOK_SYSCALL,
 };
 
 /* One captured packet: header followed by caplen bytes starting at the
@@ -79,9 +81,8 @@ struct pc_packet {
 	__u16 gso_segs; /* wire segments of a GSO super packet, 1 otherwise */
 	__u16 l3proto;  /* ETH_P_IP or ETH_P_IPV6, host byte order */
 	__u64 cookie;   /* socket cookie, 0 without socket */
-	__u64 owner_sk; /* kernel address of the owning socket when
-			 * PC_PKT_OWNER_LISTENER, to match the accept event */
-	__u64 peer_sk;  /* same for the peer socket (PC_PKT_PEER_LISTENER) */
+	__u64 owner_sk; /* kernel address of the owning socket, 0 if none */
+	__u64 peer_sk;  /* same for the peer socket */
 	char ifname[PC_IFNAME_LEN];
 	struct pc_owner owner;
 	struct pc_owner peer;
@@ -119,16 +120,24 @@ struct pc_task_event {
 };
 _Static_assert(sizeof(struct pc_task_event) == 40, "pc_task_event layout");
 
-/* accept() returned a socket: its new owner, so that user space can
- * resolve packets it holds as PC_PKT_*_LISTENER. */
+/* accept() returned a socket: its new owner and its addresses, so that
+ * user space can resolve packets it holds as PC_PKT_*_LISTENER (the
+ * handshake and data that arrived before accept() returned). */
 struct pc_accept {
-	__u8 type; /* PC_REC_ACCEPT */
-	__u8 pad[7];
-	__u64 sk;  /* kernel address of struct sock */
+	__u8 type;   /* PC_REC_ACCEPT */
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u16 lport; /* local port, host order */
+	__u16 rport; /* remote port, host order */
+	__u16 pad;
+	__u64 sk;    /* kernel address of struct sock */
 	__u64 ts_ns;
+	__u32 netns;
+	__u32 pad2;
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
 	struct pc_owner owner;
 };
-_Static_assert(sizeof(struct pc_accept) == 72, "pc_accept layout");
+_Static_assert(sizeof(struct pc_accept) == 112, "pc_accept layout");
 
 /* Per-CPU counters, index into the "counters" array map. */
 enum pc_counter {

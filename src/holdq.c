@@ -2,16 +2,22 @@
  * memory of recent accepts for records that arrive after their event.
  * Not for capture or printing: emits through the caller's callback. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include "decode.h"
 #include "holdq.h"
 
 #define RECENT_ACCEPTS 256
+#define MAX_HELD 65536 /* past this, the oldest record goes out unresolved */
 
 struct held {
 	struct held *next;
 	uint64_t arrived_ns;
 	size_t size;
+	struct pc_decoded d; /* addresses and ports, to match accept events */
+	int decoded;
 	struct pc_packet rec; /* followed by rec.caplen bytes */
 };
 
@@ -21,10 +27,7 @@ struct pc_holdq {
 	uint64_t hold_ns;
 	pc_emit_fn emit;
 	void *ctx;
-	struct {
-		uint64_t sk, ts_ns;
-		struct pc_owner owner;
-	} recent[RECENT_ACCEPTS];
+	struct pc_accept recent[RECENT_ACCEPTS];
 	unsigned int next_recent;
 };
 
@@ -57,31 +60,63 @@ void pc_holdq_free(struct pc_holdq *q)
 	free(q);
 }
 
-/* Applies an accept of sk to rec; returns 1 if anything changed. */
-static int resolve(struct pc_packet *rec, uint64_t sk, const struct pc_owner *owner)
+/* Is a (packet address, port) the accepted socket's (address, port)?
+ * An IPv4 packet matches an IPv6 socket through a v4-mapped address. */
+static int same_end(const struct pc_decoded *d, const uint8_t *addr, uint16_t port,
+		    const struct pc_accept *ev, int local)
 {
-	int changed = 0;
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const uint8_t *ea = local ? ev->laddr : ev->raddr;
+	uint16_t ep = local ? ev->lport : ev->rport;
 
-	if ((rec->flags & PC_PKT_OWNER_LISTENER) && rec->owner_sk == sk) {
-		rec->owner = *owner;
-		rec->flags &= ~PC_PKT_OWNER_LISTENER;
-		changed = 1;
-	}
-	if ((rec->flags & PC_PKT_PEER_LISTENER) && rec->peer_sk == sk) {
-		rec->peer = *owner;
-		rec->flags &= ~PC_PKT_PEER_LISTENER;
-		changed = 1;
-	}
-	return changed;
+	if (port != ep)
+		return 0;
+	if (d->family == AF_INET6)
+		return ev->family == AF_INET6 && !memcmp(addr, ea, 16);
+	if (ev->family == AF_INET)
+		return !memcmp(addr, ea, 4);
+	return !memcmp(ea, mapped, 12) && !memcmp(addr, ea + 12, 4);
 }
 
-static void resolve_from_recent(struct pc_holdq *q, struct pc_packet *rec)
+/* Does the accepted socket own the local end "src" (or "dst") of h? */
+static int accepted_end(const struct held *h, const struct pc_accept *ev, int src)
+{
+	const struct pc_decoded *d = &h->d;
+
+	if (!h->decoded || !d->has_ports)
+		return 0;
+	if (h->rec.netns && ev->netns && h->rec.netns != ev->netns)
+		return 0;
+	if (src)
+		return same_end(d, d->saddr, d->sport, ev, 1) &&
+		       same_end(d, d->daddr, d->dport, ev, 0);
+	return same_end(d, d->daddr, d->dport, ev, 1) && same_end(d, d->saddr, d->sport, ev, 0);
+}
+
+/* Applies an accept event to a held record. The owner is the local end
+ * that sent an "out" packet or received an "in" one; the peer the other. */
+static void resolve(struct held *h, const struct pc_accept *ev)
+{
+	struct pc_packet *rec = &h->rec;
+	int out = rec->dir == PC_DIR_OUT;
+
+	if ((rec->flags & PC_PKT_OWNER_LISTENER) && accepted_end(h, ev, out)) {
+		rec->owner = ev->owner;
+		rec->flags &= ~PC_PKT_OWNER_LISTENER;
+	}
+	if ((rec->flags & PC_PKT_PEER_LISTENER) && accepted_end(h, ev, !out)) {
+		rec->peer = ev->owner;
+		rec->flags &= ~PC_PKT_PEER_LISTENER;
+	}
+}
+
+static void resolve_from_recent(struct pc_holdq *q, struct held *h)
 {
 	unsigned int i;
 
-	for (i = 0; i < RECENT_ACCEPTS && (rec->flags & PENDING); i++)
-		if (q->recent[i].sk)
-			resolve(rec, q->recent[i].sk, &q->recent[i].owner);
+	for (i = 0; i < RECENT_ACCEPTS && (h->rec.flags & PENDING); i++)
+		if (q->recent[i].type)
+			resolve(h, &q->recent[i]);
 }
 
 int pc_holdq_packet(struct pc_holdq *q, const struct pc_packet *rec, size_t size, uint64_t now_ns)
@@ -99,8 +134,11 @@ int pc_holdq_packet(struct pc_holdq *q, const struct pc_packet *rec, size_t size
 	h->arrived_ns = now_ns;
 	h->size = size;
 	memcpy(&h->rec, rec, size);
-	if (h->rec.flags & PENDING)
-		resolve_from_recent(q, &h->rec);
+	h->decoded = 0;
+	if (h->rec.flags & PENDING) {
+		h->decoded = pc_decode_ip(h->rec.data, h->rec.caplen, h->rec.len, &h->d) == 0;
+		resolve_from_recent(q, h);
+	}
 	if (q->tail)
 		q->tail->next = h;
 	else
@@ -111,17 +149,14 @@ int pc_holdq_packet(struct pc_holdq *q, const struct pc_packet *rec, size_t size
 	return 0;
 }
 
-void pc_holdq_accept(struct pc_holdq *q, uint64_t sk, const struct pc_owner *owner,
-		     uint64_t now_ns)
+void pc_holdq_accept(struct pc_holdq *q, const struct pc_accept *ev, uint64_t now_ns)
 {
 	struct held *h;
-	unsigned int slot = q->next_recent++ % RECENT_ACCEPTS;
 
-	q->recent[slot].sk = sk;
-	q->recent[slot].ts_ns = now_ns;
-	q->recent[slot].owner = *owner;
+	q->recent[q->next_recent++ % RECENT_ACCEPTS] = *ev;
 	for (h = q->head; h; h = h->next)
-		resolve(&h->rec, sk, owner);
+		if (h->rec.flags & PENDING)
+			resolve(h, ev);
 	pc_holdq_flush(q, now_ns, 0);
 }
 
@@ -130,7 +165,8 @@ void pc_holdq_flush(struct pc_holdq *q, uint64_t now_ns, int all)
 	struct held *h;
 
 	while ((h = q->head)) {
-		if (!all && (h->rec.flags & PENDING) && now_ns - h->arrived_ns < q->hold_ns)
+		if (!all && (h->rec.flags & PENDING) && now_ns - h->arrived_ns < q->hold_ns &&
+		    q->len < MAX_HELD)
 			break;
 		q->head = h->next;
 		if (!q->head)

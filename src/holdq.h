@@ -1,7 +1,7 @@
-/* Holds packet records whose owner is still "the listener" (a socket
- * accepted from a listening socket before accept() returned) until the
- * accept event names the process, so that a prefork server's packets go to
- * the worker, not the master. Keeps output order. Not for anything else. */
+/* Holds packet records whose owner is still "the listener" (handshake and
+ * data of a connection before accept() returned) until the accept event
+ * names the process, so that a prefork server's packets go to the worker,
+ * not the master. Keeps output order. Not for anything else. */
 #ifndef PIDCAP_HOLDQ_H
 #define PIDCAP_HOLDQ_H
 
@@ -19,9 +19,9 @@ void pc_holdq_free(struct pc_holdq *q);
 /* A packet record: emitted at once when nothing is held and its owners are
  * final, otherwise copied and queued. Returns 0 or -ENOMEM. */
 int pc_holdq_packet(struct pc_holdq *q, const struct pc_packet *rec, size_t size, uint64_t now_ns);
-/* accept() returned socket sk to owner: resolves held records. */
-void pc_holdq_accept(struct pc_holdq *q, uint64_t sk, const struct pc_owner *owner,
-		     uint64_t now_ns);
+/* accept() returned a socket: resolves held records of its connection
+ * (matched by addresses, ports and network namespace). */
+void pc_holdq_accept(struct pc_holdq *q, const struct pc_accept *ev, uint64_t now_ns);
 /* Emits held records from the head that are resolved or older than
  * hold_ns (all of them when `all`). */
 void pc_holdq_flush(struct pc_holdq *q, uint64_t now_ns, int all);

@@ -117,7 +117,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 		break;
 	case PC_REC_ACCEPT:
 		if (size >= sizeof(*acc))
-			pc_holdq_accept(app->holdq, acc->sk, &acc->owner, now_ns());
+			pc_holdq_accept(app->holdq, acc, now_ns());
 		break;
 	}
 	return app->done ? 1 : 0;
