@@ -297,14 +297,13 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	hdr.len = skb->len;
 	hdr.gso_segs = skb->gso_segs ? skb->gso_segs : 1;
 	hdr.l3proto = l3proto;
+	/* interface name and namespace through BTF pointers: plain loads */
 	kskb = bpf_cast_to_kern_ctx(skb);
-	if (kskb) {
+	if (kskb && kskb->dev) {
 		struct net_device *dev = kskb->dev;
 
-		if (dev) {
-			bpf_probe_read_kernel_str(hdr.ifname, sizeof(hdr.ifname), dev->name);
-			hdr.netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
-		}
+		__builtin_memcpy(hdr.ifname, dev->name, sizeof(hdr.ifname));
+		hdr.netns = dev->nd_net.net->ns.inum;
 	}
 	hdr.caplen = skb->len < cap_snaplen ? skb->len : cap_snaplen;
 	emit(skb, &hdr);

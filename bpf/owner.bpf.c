@@ -207,36 +207,35 @@ int BPF_PROG(pc_recv_length, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
+
 /* Kernel address of the inet socket behind file descriptor fd of the
- * current process, or 0. Reads through CO-RE: no trusted pointer to the
- * file table exists in a syscall hook. */
+ * current process, or 0. Runs on every read/write of every process, so it
+ * walks BTF pointers (plain loads) and needs one probe read, for the fd
+ * array slot. */
 static __always_inline __u64 inet_sock_of_fd(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file **fds, *file;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt;
+	struct file *fp, **fds;
 	struct socket *sock;
 	struct sock *sk;
-	__u16 family;
-	umode_t mode;
 
 	if (fd < 0)
 		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	if (!fds || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+	fdt = task->files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
 		return 0;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	fds = fdt->fd;
+	if (bpf_probe_read_kernel(&fp, sizeof(fp), &fds[fd]) || !fp)
 		return 0;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
+	fp = bpf_rdonly_cast(fp, bpf_core_type_id_kernel(struct file));
+	if ((fp->f_inode->i_mode & S_IFMT) != S_IFSOCK)
 		return 0;
-	sock = BPF_CORE_READ(file, private_data);
-	if (!sock)
-		return 0;
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
-		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
+	sock = bpf_rdonly_cast(fp->private_data, bpf_core_type_id_kernel(struct socket));
+	sk = sock->sk;
+	if (!sk || (sk->__sk_common.skc_family != AF_INET &&
+		    sk->__sk_common.skc_family != AF_INET6))
 		return 0;
 	return (__u64)sk;
 }
