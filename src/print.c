@@ -12,6 +12,7 @@
 #include "escape.h"
 #include "print.h"
 #include "procinfo.h"
+#include "procmeta.h"
 
 struct out {
 	char *buf;
@@ -262,6 +263,92 @@ void pc_print_packet(struct pc_printer *pr, const struct pc_packet *rec, uint64_
 {
 	static char line[8192];
 	size_t n = pc_format_packet(pr, rec, now_ns, line, sizeof(line) - 1);
+
+	line[n++] = '\n';
+	fwrite(line, 1, n, pr->out);
+}
+
+/* The process of one end as the file recorded it; the same truncation as
+ * resolve() so that lines read back equal the live ones. */
+static void resolve_meta(const struct pc_meta_who *mw, struct who *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (!mw || !mw->known || !mw->pid)
+		return;
+	w->known = 1;
+	w->pid = mw->pid;
+	w->tid = mw->tid;
+	w->uid = mw->uid;
+	snprintf(w->comm, sizeof(w->comm), "%s", mw->comm);
+	if (mw->has_exe)
+		w->have_exe = snprintf(w->exe, sizeof(w->exe), "%s", mw->exe) >= 0;
+	if (mw->has_cmdline)
+		w->have_cmdline = snprintf(w->cmdline, sizeof(w->cmdline), "%s", mw->cmdline) >= 0;
+	if (mw->has_cgroup)
+		w->have_cgroup = snprintf(w->cgroup, sizeof(w->cgroup), "%s", mw->cgroup) >= 0;
+	if (mw->has_user)
+		w->have_user = snprintf(w->user, sizeof(w->user), "%s", mw->user) >= 0;
+}
+
+/* Removes n bytes at pos from the formatted line. */
+static void cut(struct out *o, size_t pos, size_t n)
+{
+	if (pos + n > o->len)
+		return;
+	memmove(o->buf + pos, o->buf + pos + n, o->len - pos - n + 1);
+	o->len -= n;
+}
+
+size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
+			     const struct pc_meta *m, unsigned int flags, char *buf, size_t len)
+{
+	struct out o = { buf, 0, len };
+	static struct who own, peer;
+	struct pc_decoded d;
+	const char *p;
+	size_t n;
+	int ok, verbose = pr->verbose;
+
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	ok = pc_decode_ip(rec->data, rec->caplen, rec->len, &d) == 0;
+	resolve_meta(m && !(flags & PC_FMT_NO_PROCESS) ? &m->owner : NULL, &own);
+	resolve_meta(m && !(flags & PC_FMT_NO_PROCESS) ? &m->peer : NULL, &peer);
+	if (pr->json) {
+		format_json(pr, rec, &d, ok, &own, &peer, &o);
+		/* the ifname before it is escaped, so this is the real key */
+		p = strstr(buf, ",\"dir\":\"in\",");
+		if (flags & PC_FMT_NO_DIR && p)
+			memcpy(buf + (p - buf) + 7, "null", 4); /* as long as "in" */
+		return o.len;
+	}
+	if (flags & PC_FMT_NO_PROCESS)
+		pr->verbose = 0; /* nothing to detail */
+	format_text(pr, rec, &d, ok, &own, &peer, &o);
+	pr->verbose = verbose;
+	if (flags & PC_FMT_NO_PROCESS) {
+		/* format_text ends with the process part of two unknown ends */
+		p = rec->dir == PC_DIR_OUT ? "  (no process)" : "  -> (no process)";
+		n = strlen(p);
+		if (o.len >= n && !strcmp(buf + o.len - n, p))
+			cut(&o, o.len - n, n);
+	}
+	if (flags & PC_FMT_NO_DIR) {
+		/* "TIME IFACE In  IP..." (time and escaped ifname hold no space) */
+		p = strchr(buf, ' ');
+		p = p ? strchr(p + 1, ' ') : NULL;
+		if (p && (!strncmp(p + 1, "In  ", 4) || !strncmp(p + 1, "Out ", 4)))
+			cut(&o, (size_t)(p + 1 - buf), 4);
+	}
+	return o.len;
+}
+
+void pc_print_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
+			  const struct pc_meta *m, unsigned int flags)
+{
+	static char line[8192];
+	size_t n = pc_format_packet_meta(pr, rec, m, flags, line, sizeof(line) - 1);
 
 	line[n++] = '\n';
 	fwrite(line, 1, n, pr->out);

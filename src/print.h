@@ -25,4 +25,17 @@ size_t pc_format_packet(struct pc_printer *pr, const struct pc_packet *rec, uint
 /* Formats and writes one line to pr->out. */
 void pc_print_packet(struct pc_printer *pr, const struct pc_packet *rec, uint64_t now_ns);
 
+/* For packets read from capture files: the processes come from m (the
+ * file's comment and pid/tid option) instead of the process cache, so the
+ * lines are the same as live ones. m may be NULL (no process). flags: */
+struct pc_meta;
+#define PC_FMT_NO_PROCESS 1u /* the file has no process information: text
+			      * lines end after the packet summary */
+#define PC_FMT_NO_DIR 2u     /* direction unknown: no In/Out in text,
+			      * "dir":null in JSON */
+size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
+			     const struct pc_meta *m, unsigned int flags, char *buf, size_t len);
+void pc_print_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
+			  const struct pc_meta *m, unsigned int flags);
+
 #endif
