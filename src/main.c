@@ -14,8 +14,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "capout.h"
 #include "capture.h"
 #include "holdq.h"
+#include "offline.h"
 #include "options.h"
 #include "pktfilter.h"
 #include "print.h"
@@ -33,6 +35,8 @@ struct app {
 	struct pc_pktfilter *filter;
 	struct pc_holdq *holdq;
 	struct pc_printer printer;
+	struct pc_capout *capout;   /* -w */
+	char write_err[512];        /* first failure of -w; ends the capture */
 	uint64_t printed, no_owner;
 	int done;
 	pid_t child;
@@ -76,7 +80,18 @@ static void emit_packet(void *ctx, const struct pc_packet *rec, size_t size)
 	(void)size;
 	if (app->done)
 		return;
-	pc_print_packet(&app->printer, rec, now_ns());
+	if (!app->capout || app->opt.print)
+		pc_print_packet(&app->printer, rec, now_ns());
+	if (app->capout) {
+		int r = pc_capout_packet(app->capout, rec, app->procs, now_ns(),
+					 rec->ts_ns + app->printer.mono_to_real_ns, app->write_err,
+					 sizeof(app->write_err));
+
+		if (r) { /* 1: -G -W wrote its files; < 0: write_err says why */
+			app->done = 1;
+			return;
+		}
+	}
 	app->printed++;
 	if (!(rec->flags & PC_PKT_OWNER))
 		app->no_owner++;
@@ -269,6 +284,8 @@ static int run_loop(struct app *app, int sigfd)
 		}
 		pc_holdq_flush(app->holdq, now_ns(), 0);
 		fflush(app->printer.out);
+		if (app->capout && pc_capout_flush(app->capout, app->write_err, sizeof(app->write_err)))
+			break;
 		if (now_ns() - last_expire > 1000000000ULL) {
 			last_expire = now_ns();
 			pc_procs_expire(app->procs, last_expire, 60ULL * 1000000000);
@@ -312,6 +329,10 @@ int main(int argc, char **argv)
 		ret = list_interfaces();
 		goto out;
 	}
+	if (app.opt.read_file) {
+		ret = pc_offline_run(&app.opt);
+		goto out;
+	}
 	if (validate(&app, err, sizeof(err)))
 		goto fail;
 	if (app.opt.filter &&
@@ -337,7 +358,8 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 
-	co.snaplen = app.opt.snaplen_set ? app.opt.snaplen : PRINT_SNAPLEN;
+	/* printing needs only headers; files get whole packets (-s 262144) */
+	co.snaplen = app.opt.snaplen_set || app.opt.write_file ? app.opt.snaplen : PRINT_SNAPLEN;
 	if (co.snaplen > 65536)
 		co.snaplen = 65536;
 	co.want_in = app.opt.want_in;
@@ -366,6 +388,17 @@ int main(int argc, char **argv)
 	app.printer.verbose = app.opt.verbose;
 	app.printer.procs = app.procs;
 	app.printer.mono_to_real_ns = mono_to_real();
+	if (app.opt.write_file) {
+		struct pc_capout_opts wo = {
+			.path = app.opt.write_file, .rotate_bytes = app.opt.rotate_bytes,
+			.ring_files = app.opt.ring_files, .rotate_secs = app.opt.rotate_secs,
+			.snaplen = co.snaplen, .userappl = "pidcap " PIDCAP_VERSION,
+		};
+
+		if (pc_capout_open(&app.capout, &wo, now_ns() + app.printer.mono_to_real_ns, err,
+				   sizeof(err)))
+			goto fail;
+	}
 	if (pc_holdq_new(&app.holdq, HOLD_NS, emit_packet, &app)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
@@ -389,6 +422,12 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	print_summary(&app);
+	if (pc_capout_close(app.capout, app.write_err, sizeof(app.write_err)) || app.write_err[0]) {
+		app.capout = NULL;
+		snprintf(err, sizeof(err), "%s", app.write_err);
+		goto fail;
+	}
+	app.capout = NULL;
 	ret = 0;
 	if (app.opt.cmd && app.child < 0 && WIFEXITED(app.child_status))
 		ret = WEXITSTATUS(app.child_status);
@@ -405,6 +444,7 @@ out:
 		close(sigfd);
 	pc_capture_close(app.cap);
 	pc_holdq_free(app.holdq);
+	pc_capout_close(app.capout, NULL, 0);
 	pc_pktfilter_free(app.filter);
 	pc_procs_free(app.procs);
 	pc_options_free(&app.opt);

@@ -16,6 +16,7 @@ enum {
 	OPT_CGROUP,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_PRINT,
 };
 
 static const struct pc_opt {
@@ -32,6 +33,12 @@ static const struct pc_opt {
 	{ NULL, 1, 'Q', "in|out|inout", "direction to capture (default inout)" },
 	{ NULL, 0, 'v', NULL, "more detail per packet: tid, user, exe, cmdline, cgroup; -vv: also kernel logs" },
 	{ NULL, 0, 'D', NULL, "list the interfaces pidcap can capture on and exit" },
+	{ NULL, 1, 'w', "FILE", "write packets to pcapng FILE ('-': stdout) instead of printing them" },
+	{ NULL, 1, 'r', "FILE", "read packets from pcap/pcapng FILE ('-': stdin) instead of capturing" },
+	{ NULL, 1, 'C', "SIZE", "with -w: start a new file (FILE1, FILE2...) past SIZE million bytes" },
+	{ NULL, 1, 'W', "COUNT", "with -C: reuse COUNT files in a ring; with -G: stop after COUNT files" },
+	{ NULL, 1, 'G', "SECONDS", "with -w: start a new file every SECONDS (FILE may hold strftime %-escapes)" },
+	{ "print", 0, OPT_PRINT, NULL, "with -w: print the packets too" },
 	{ "json", 0, OPT_JSON, NULL, "one JSON object per packet per line" },
 	{ "pid", 1, OPT_PID, "PID", "only packets of process PID (repeatable)" },
 	{ "comm", 1, OPT_COMM, "NAME", "only packets of processes whose command name is NAME" },
@@ -182,6 +189,45 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 		case 'D':
 			o->list_ifaces = 1;
 			break;
+		case 'w':
+		case 'r':
+			if (!*optarg) {
+				snprintf(err, errlen, "-%c wants a file name ('-' for std%s)", c,
+					 c == 'w' ? "out" : "in");
+				return -EINVAL;
+			}
+			free(c == 'w' ? o->write_file : o->read_file);
+			if (c == 'w')
+				o->write_file = strdup(optarg);
+			else
+				o->read_file = strdup(optarg);
+			if (!(c == 'w' ? o->write_file : o->read_file))
+				goto nomem;
+			break;
+		case 'C':
+			if (parse_u32(optarg, &v, 1, 1000000)) {
+				snprintf(err, errlen, "invalid file size '%s' for -C: want 1 to 1000000 (millions of bytes)", optarg);
+				return -EINVAL;
+			}
+			o->rotate_bytes = (uint64_t)v * 1000000;
+			break;
+		case 'W':
+			if (parse_u32(optarg, &v, 1, 1000000)) {
+				snprintf(err, errlen, "invalid file count '%s' for -W: want 1 to 1000000", optarg);
+				return -EINVAL;
+			}
+			o->ring_files = v;
+			break;
+		case 'G':
+			if (parse_u32(optarg, &v, 1, 31 * 24 * 3600)) {
+				snprintf(err, errlen, "invalid interval '%s' for -G: want 1 to 2678400 seconds", optarg);
+				return -EINVAL;
+			}
+			o->rotate_secs = v;
+			break;
+		case OPT_PRINT:
+			o->print = 1;
+			break;
 		case OPT_JSON:
 			o->json = 1;
 			break;
@@ -263,6 +309,23 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 				goto nomem;
 		}
 	}
+	if ((o->rotate_bytes || o->rotate_secs || o->ring_files) && !o->write_file) {
+		snprintf(err, errlen, "-C, -W and -G need -w FILE");
+		return -EINVAL;
+	}
+	if (o->ring_files && !o->rotate_bytes && !o->rotate_secs) {
+		snprintf(err, errlen, "-W needs -C or -G");
+		return -EINVAL;
+	}
+	if (o->write_file && !strcmp(o->write_file, "-") &&
+	    (o->rotate_bytes || o->rotate_secs || o->print)) {
+		snprintf(err, errlen, "-w - writes to stdout: it cannot rotate (-C, -G) or --print");
+		return -EINVAL;
+	}
+	if (o->read_file && (o->write_file || o->cmd)) {
+		snprintf(err, errlen, "-r reads a file: it does not go with -w or -- COMMAND");
+		return -EINVAL;
+	}
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -280,5 +343,7 @@ void pc_options_free(struct pc_options *o)
 	free(o->comm);
 	free(o->cgroup);
 	free(o->filter);
+	free(o->write_file);
+	free(o->read_file);
 	memset(o, 0, sizeof(*o));
 }

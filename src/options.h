@@ -26,6 +26,12 @@ struct pc_options {
 	char *cgroup;           /* --cgroup */
 	char *filter;           /* pcap expression from the trailing arguments */
 	char **cmd;             /* after "--": command to start and follow */
+	char *write_file;       /* -w FILE ("-" = stdout): pcapng */
+	char *read_file;        /* -r FILE ("-" = stdin): pcap or pcapng */
+	uint64_t rotate_bytes;  /* -C, in millions of bytes; 0 = no size rotation */
+	uint32_t ring_files;    /* -W */
+	uint32_t rotate_secs;   /* -G */
+	int print;              /* --print: also print packets with -w */
 	int help, version;
 };
 

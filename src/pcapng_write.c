@@ -198,7 +198,7 @@ int pc_pcapng_w_new(struct pc_pcapng_w **out, FILE *f, const struct pc_pcapng_se
 	w->hardware = dup_or_null(sec->hardware, &err);
 	w->os = dup_or_null(sec->os, &err);
 	w->userappl = dup_or_null(sec->userappl, &err);
-	if (!err)
+	if (!err && f)
 		err = write_shb(w);
 	if (err) {
 		pc_pcapng_w_free(w);

@@ -22,7 +22,8 @@ struct pc_pcapng_section {
 
 struct pc_pcapng_w;
 
-/* Creates a writer for f and writes the Section Header Block. snaplen: the
+/* Creates a writer for f and writes the Section Header Block (f NULL:
+ * nothing is written before pc_pcapng_w_restart()). snaplen: the
  * IP bytes kept per packet (the IDBs say snaplen + 20 for the SLL2 header).
  * The strings of sec are copied. Returns 0 or a negative errno. */
 int pc_pcapng_w_new(struct pc_pcapng_w **out, FILE *f, const struct pc_pcapng_section *sec,
