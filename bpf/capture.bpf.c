@@ -28,6 +28,7 @@ const volatile __u64 filter_cgroup_id = 0;
 const volatile __s32 filter_cgroup_level = 0;
 const volatile char filter_comm[PC_COMM_LEN] = {};
 const volatile __u64 wakeup_bytes = 256 * 1024;
+const volatile __u8 count_mode = 0; /* sum per connection, no records */
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
@@ -35,43 +36,65 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
  * lookup on loopback. */
 struct flow {
 	struct bpf_sock_tuple tuple;
+	__u16 hdr_len;  /* IP + L4 header bytes: the rest is payload */
 	__u8 proto;
-	__u8 ok;
+	__u8 parsed;    /* addresses (and ports for TCP/UDP) are valid */
+	__u8 ok;        /* TCP or UDP: a socket lookup can find the peer */
 };
 
 static __always_inline void parse_flow(struct __sk_buff *skb, __u16 l3proto,
 				       struct flow *f)
 {
-	__u8 ihl;
+	__u16 l4_off;
+	__u8 doff;
 
-	f->ok = 0;
+	f->ok = f->parsed = 0;
+	f->hdr_len = 0;
 	if (l3proto == ETH_P_IP) {
 		struct iphdr ip;
 
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
 			return;
-		if (ip.frag_off & bpf_htons(0x1fff))
+		if (ip.ihl < 5)
 			return;
-		ihl = ip.ihl;
-		if (ihl < 5)
-			return;
+		l4_off = ip.ihl * 4;
 		f->proto = ip.protocol;
 		f->tuple.ipv4.saddr = ip.saddr;
 		f->tuple.ipv4.daddr = ip.daddr;
-		if (bpf_skb_load_bytes(skb, ihl * 4, &f->tuple.ipv4.sport, 4))
-			return;
+		f->tuple.ipv4.sport = f->tuple.ipv4.dport = 0;
+		f->parsed = 1;
+		f->hdr_len = l4_off;
+		if (ip.frag_off & bpf_htons(0x1fff))
+			return; /* not the first fragment: no L4 header */
 	} else {
 		struct ipv6hdr ip6;
 
 		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
 			return;
+		l4_off = sizeof(ip6);
 		f->proto = ip6.nexthdr;
 		__builtin_memcpy(f->tuple.ipv6.saddr, &ip6.saddr, 16);
 		__builtin_memcpy(f->tuple.ipv6.daddr, &ip6.daddr, 16);
-		if (bpf_skb_load_bytes(skb, sizeof(ip6), &f->tuple.ipv6.sport, 4))
-			return;
+		f->tuple.ipv6.sport = f->tuple.ipv6.dport = 0;
+		f->parsed = 1;
+		f->hdr_len = l4_off;
 	}
-	f->ok = f->proto == IPPROTO_TCP_ || f->proto == IPPROTO_UDP_;
+	if (f->proto == IPPROTO_TCP_) {
+		if (bpf_skb_load_bytes(skb, l4_off + 12, &doff, 1))
+			return;
+		f->hdr_len = l4_off + (doff >> 4) * 4;
+	} else if (f->proto == IPPROTO_UDP_ || f->proto == 1 || f->proto == 58) {
+		f->hdr_len = l4_off + 8; /* UDP, ICMP, ICMPv6 headers */
+	}
+	if (f->proto != IPPROTO_TCP_ && f->proto != IPPROTO_UDP_)
+		return;
+	if (l3proto == ETH_P_IP) {
+		if (bpf_skb_load_bytes(skb, l4_off, &f->tuple.ipv4.sport, 4))
+			return;
+	} else if (bpf_skb_load_bytes(skb, l4_off, &f->tuple.ipv6.sport, 4)) {
+		return;
+	}
+	f->ok = 1;
 }
 
 static __always_inline void swap_flow(struct flow *f, __u16 l3proto)
@@ -141,6 +164,57 @@ static __always_inline int read_owner(struct bpf_sock *sk, struct pc_owner *out,
 	if (o->listener)
 		return PC_PKT_OWNER | PC_PKT_OWNER_LISTENER;
 	return PC_PKT_OWNER;
+}
+
+/* Counting mode: adds the packet to the owner's connection. `local_is_src`
+ * says which end of the packet is the owner's. */
+static __always_inline void count_flow(struct __sk_buff *skb, const struct flow *f,
+				       __u16 l3proto, const struct pc_owner *o, __u8 dir,
+				       int local_is_src, __u32 netns)
+{
+	struct pc_flow_key key = {};
+	struct pc_flow_val *v, init = {};
+	__u32 segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	__u64 bytes = skb->len + (__u64)(segs - 1) * f->hdr_len;
+	__u64 payload = skb->len > f->hdr_len ? skb->len - f->hdr_len : 0;
+
+	key.pid = o ? o->pid : 0;
+	key.netns = netns;
+	key.dir = dir;
+	key.proto = f->proto;
+	if (l3proto == ETH_P_IP) {
+		key.family = 4;
+		__builtin_memcpy(key.laddr, local_is_src ? &f->tuple.ipv4.saddr : &f->tuple.ipv4.daddr, 4);
+		__builtin_memcpy(key.raddr, local_is_src ? &f->tuple.ipv4.daddr : &f->tuple.ipv4.saddr, 4);
+		key.lport = bpf_ntohs(local_is_src ? f->tuple.ipv4.sport : f->tuple.ipv4.dport);
+		key.rport = bpf_ntohs(local_is_src ? f->tuple.ipv4.dport : f->tuple.ipv4.sport);
+	} else {
+		key.family = 6;
+		__builtin_memcpy(key.laddr, local_is_src ? f->tuple.ipv6.saddr : f->tuple.ipv6.daddr, 16);
+		__builtin_memcpy(key.raddr, local_is_src ? f->tuple.ipv6.daddr : f->tuple.ipv6.saddr, 16);
+		key.lport = bpf_ntohs(local_is_src ? f->tuple.ipv6.sport : f->tuple.ipv6.dport);
+		key.rport = bpf_ntohs(local_is_src ? f->tuple.ipv6.dport : f->tuple.ipv6.sport);
+	}
+	v = bpf_map_lookup_elem(&flows, &key);
+	if (!v) {
+		if (o) {
+			init.uid = o->uid;
+			init.tid = o->tid;
+			__builtin_memcpy(init.comm, o->comm, sizeof(init.comm));
+		}
+		bpf_map_update_elem(&flows, &key, &init, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&flows, &key);
+		if (!v) {
+			count(PC_CNT_FLOWS_FULL);
+			return;
+		}
+	}
+	v->bytes += bytes;
+	v->payload += payload;
+	v->packets += segs;
+	v->last_ns = bpf_ktime_get_ns();
+	if (o)
+		v->tid = o->tid;
 }
 
 static __always_inline int owner_matches(const struct pc_owner *o)
@@ -236,14 +310,14 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	if (l3proto != ETH_P_IP && l3proto != ETH_P_IPV6)
 		return;
 	is_lo = skb->ifindex == LOOPBACK_IFINDEX;
-	if (is_lo) {
+	f.ok = f.parsed = 0;
+	if (is_lo || count_mode)
 		parse_flow(skb, l3proto, &f);
+	if (is_lo) {
 		/* Each loopback TCP/UDP packet is reported once, at egress,
 		 * with the receiving socket's owner as the peer. */
 		if (dir == PC_DIR_IN && f.ok && want_out)
 			return;
-	} else {
-		f.ok = 0;
 	}
 
 	sk = skb->sk;
@@ -258,10 +332,12 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 		hdr.flags |= PC_PKT_NO_SOCKET;
 	}
 
-	if (f.ok) {
+	if (f.ok && is_lo) {
+		struct flow rev = f;
+
 		if (dir == PC_DIR_IN)
-			swap_flow(&f, l3proto);
-		peer = lookup_peer(skb, &f, l3proto);
+			swap_flow(&rev, l3proto);
+		peer = lookup_peer(skb, &rev, l3proto);
 		if (peer) {
 			int pf = read_owner(peer, &hdr.peer, &hdr.peer_sk);
 
@@ -290,13 +366,6 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	count(PC_CNT_SEEN);
 	if (!(hdr.flags & PC_PKT_OWNER))
 		count(PC_CNT_NO_OWNER);
-	hdr.type = PC_REC_PACKET;
-	hdr.dir = dir;
-	hdr.ifindex = skb->ifindex;
-	hdr.ts_ns = bpf_ktime_get_ns();
-	hdr.len = skb->len;
-	hdr.gso_segs = skb->gso_segs ? skb->gso_segs : 1;
-	hdr.l3proto = l3proto;
 	/* interface name and namespace through BTF pointers: plain loads */
 	kskb = bpf_cast_to_kern_ctx(skb);
 	if (kskb && kskb->dev) {
@@ -305,6 +374,24 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 		__builtin_memcpy(hdr.ifname, dev->name, sizeof(hdr.ifname));
 		hdr.netns = dev->nd_net.net->ns.inum;
 	}
+	if (count_mode) {
+		if (!f.parsed)
+			return;
+		count_flow(skb, &f, l3proto, (hdr.flags & PC_PKT_OWNER) ? &hdr.owner : 0, dir,
+			   dir == PC_DIR_OUT, hdr.netns);
+		/* the receiving end of a loopback packet is counted here too */
+		if (hdr.flags & PC_PKT_PEER)
+			count_flow(skb, &f, l3proto, &hdr.peer, PC_DIR_IN, dir != PC_DIR_OUT,
+				   hdr.netns);
+		return;
+	}
+	hdr.type = PC_REC_PACKET;
+	hdr.dir = dir;
+	hdr.ifindex = skb->ifindex;
+	hdr.ts_ns = bpf_ktime_get_ns();
+	hdr.len = skb->len;
+	hdr.gso_segs = skb->gso_segs ? skb->gso_segs : 1;
+	hdr.l3proto = l3proto;
 	hdr.caplen = skb->len < cap_snaplen ? skb->len : cap_snaplen;
 	emit(skb, &hdr);
 }

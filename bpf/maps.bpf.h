@@ -51,6 +51,15 @@ struct {
 	__type(value, struct pc_owner);
 } users __weak SEC(".maps");
 
+/* Counting mode: per process and connection. Entries idle for long are
+ * deleted by user space, which keeps their totals. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pc_flow_key);
+	__type(value, struct pc_flow_val);
+} flows __weak SEC(".maps");
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);

@@ -139,6 +139,34 @@ struct pc_accept {
 };
 _Static_assert(sizeof(struct pc_accept) == 112, "pc_accept layout");
 
+/* Counting mode (pidcap top, exporter): traffic summed in the kernel per
+ * process and connection, no record per packet. Key of the flows map. */
+struct pc_flow_key {
+	__u32 pid;      /* owner tgid, 0 = no process */
+	__u32 netns;
+	__u8 dir;       /* enum pc_dir, from the process's point of view */
+	__u8 proto;     /* IPPROTO_* */
+	__u8 family;    /* 4 or 6 */
+	__u8 pad;
+	__u16 lport;    /* local port, host order (0 without ports) */
+	__u16 rport;    /* remote port */
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+};
+_Static_assert(sizeof(struct pc_flow_key) == 48, "pc_flow_key layout");
+
+/* Per-CPU value: user space sums the CPUs. */
+struct pc_flow_val {
+	__u64 bytes;    /* IP bytes on the wire (every GSO segment's headers) */
+	__u64 payload;  /* L4 payload bytes */
+	__u64 packets;  /* wire packets (GSO segments) */
+	__u64 last_ns;  /* bpf_ktime_get_ns() of the last update on this CPU */
+	__u32 uid;
+	__u32 tid;
+	char comm[PC_COMM_LEN];
+};
+_Static_assert(sizeof(struct pc_flow_val) == 56, "pc_flow_val layout");
+
 /* Per-CPU counters, index into the "counters" array map. */
 enum pc_counter {
 	PC_CNT_SEEN = 0,     /* packets that passed the kernel filters */
@@ -146,6 +174,7 @@ enum pc_counter {
 	PC_CNT_NO_OWNER,     /* packets emitted without owner */
 	PC_CNT_EVENT_DROPPED,/* ring buffer full: process event lost */
 	PC_CNT_FILTERED,     /* packets rejected by the in-kernel process filter */
+	PC_CNT_FLOWS_FULL,   /* counting mode: flows map full, packet not counted */
 	PC_CNT_MAX,
 };
 
