@@ -82,6 +82,11 @@ $(OUT)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(wildcard src/*.h) tests/
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
 
+# Longer fuzzing of every parser than make check's short run.
+FUZZ_SECONDS ?= 300
+fuzz:
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(OUT)/fuzz
+
 e2e: all
 	$(Q)python3 tests/e2e/run.py --pidcap $(OUT)/pidcap
 

@@ -4,7 +4,7 @@
 set -eu
 PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps"
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS libclang-rt-14-dev tmux"
+	PKGS="$PKGS libclang-rt-14-dev tmux tshark"
 fi
 missing=""
 for p in $PKGS; do

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs every test layer in order: unit tests (ASan/UBSan), a short fuzz run
+# Runs every test layer in order: unit tests (ASan/UBSan), golden -r
+# output of committed capture files, a short fuzz run
 # of every parser of untrusted input, then end-to-end tests as root with
 # real traffic. Prints one summary line per layer and a final
 # "check: N passed, N failed". Any skip is a failure.
@@ -24,6 +25,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 layer unit make --no-print-directory OUT="$OUT" unit
+layer golden tests/golden/run.sh "$OUT/pidcap"
 layer fuzz tests/fuzz/run.sh "$FUZZ_SECONDS" "$OUT/fuzz"
 layer e2e python3 tests/e2e/run.py --pidcap "$OUT/pidcap"
 echo "check: $passed_layers passed, $failed_layers failed"
