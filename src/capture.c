@@ -193,6 +193,7 @@ static int configure(struct pc_capture *cap, const struct pc_capture_opts *o)
 	skel->rodata->filter_cgroup_on = o->cgroup_set;
 	skel->rodata->filter_cgroup_id = o->cgroup_id;
 	skel->rodata->filter_cgroup_level = o->cgroup_level;
+	skel->rodata->count_mode = o->count_mode;
 	if (o->ring_bytes)
 		bpf_map__set_max_entries(skel->maps.events, o->ring_bytes);
 
@@ -366,6 +367,11 @@ int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid)
 	if (bpf_map_update_elem(bpf_map__fd(cap->skel->maps.filter_pids), &pid, &one, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int pc_capture_flows_fd(const struct pc_capture *cap)
+{
+	return bpf_map__fd(cap->skel->maps.flows);
 }
 
 const char *pc_capture_method(const struct pc_capture *cap)

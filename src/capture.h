@@ -23,6 +23,8 @@ struct pc_capture_opts {
 	int cgroup_level;          /* depth of cgroup_id below the root */
 	size_t ring_bytes;         /* power of two */
 	int verbose;               /* 2: show libbpf and verifier logs */
+	int count_mode;            /* sum traffic per process and connection in
+				    * the kernel (flows map), no packet records */
 };
 
 /* Called for every ring buffer record, in order. Return 0 to go on. */
@@ -43,6 +45,9 @@ int pc_capture_fd(const struct pc_capture *cap);
 int pc_capture_consume(struct pc_capture *cap);
 /* Sums the per-CPU counters (enum pc_counter). */
 int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX]);
+/* The per-CPU flows map of counting mode (struct pc_flow_key ->
+ * struct pc_flow_val), for src/flowtab.c. */
+int pc_capture_flows_fd(const struct pc_capture *cap);
 /* Adds a pid to the in-kernel filter set. */
 int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid);
 /* One line naming the hooks in use, for the start-up message. */

@@ -316,7 +316,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (app.opt.help) {
-		pc_options_usage(stdout);
+		pc_options_usage(stdout, app.opt.mode);
 		ret = 0;
 		goto out;
 	}

@@ -17,7 +17,18 @@ enum {
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_PRINT,
+	OPT_BATCH,
+	OPT_LISTEN,
+	OPT_BY_EXE,
+	OPT_GRACE,
 };
+
+#define M_CAP (1u << PC_MODE_CAPTURE)
+#define M_TOP (1u << PC_MODE_TOP)
+#define M_EXP (1u << PC_MODE_EXPORTER)
+#define M_ALL (M_CAP | M_TOP | M_EXP)
+
+static const char *const mode_names[] = { "pidcap", "pidcap top", "pidcap exporter" };
 
 static const struct pc_opt {
 	const char *name; /* long name or NULL */
@@ -25,44 +36,63 @@ static const struct pc_opt {
 	int val;          /* short letter or OPT_* */
 	const char *arg;
 	const char *help;
+	unsigned int modes; /* PC_MODE_* bits where the option exists */
 } table[] = {
-	{ NULL, 1, 'i', "IFACE", "capture on IFACE only (repeatable; default: all)" },
-	{ NULL, 0, 'n', NULL, "do not resolve names (pidcap never does; for tcpdump habits)" },
-	{ NULL, 1, 'c', "COUNT", "exit after COUNT packets" },
-	{ NULL, 1, 's', "SNAPLEN", "copy at most SNAPLEN bytes of each packet (default 262144)" },
-	{ NULL, 1, 'Q', "in|out|inout", "direction to capture (default inout)" },
-	{ NULL, 0, 'v', NULL, "more detail per packet: tid, user, exe, cmdline, cgroup; -vv: also kernel logs" },
-	{ NULL, 0, 'D', NULL, "list the interfaces pidcap can capture on and exit" },
-	{ NULL, 1, 'w', "FILE", "write packets to pcapng FILE ('-': stdout) instead of printing them" },
-	{ NULL, 1, 'r', "FILE", "read packets from pcap/pcapng FILE ('-': stdin) instead of capturing" },
-	{ NULL, 1, 'C', "SIZE", "with -w: start a new file (FILE1, FILE2...) past SIZE million bytes" },
-	{ NULL, 1, 'W', "COUNT", "with -C: reuse COUNT files in a ring; with -G: stop after COUNT files" },
-	{ NULL, 1, 'G', "SECONDS", "with -w: start a new file every SECONDS (FILE may hold strftime %-escapes)" },
-	{ "print", 0, OPT_PRINT, NULL, "with -w: print the packets too" },
-	{ "json", 0, OPT_JSON, NULL, "one JSON object per packet per line" },
-	{ "pid", 1, OPT_PID, "PID", "only packets of process PID (repeatable)" },
-	{ "comm", 1, OPT_COMM, "NAME", "only packets of processes whose command name is NAME" },
-	{ "uid", 1, OPT_UID, "UID", "only packets of processes running as UID" },
-	{ "cgroup", 1, OPT_CGROUP, "PATH", "only packets of processes in cgroup v2 PATH" },
-	{ "help", 0, OPT_HELP, NULL, "show this help and exit" },
-	{ "version", 0, OPT_VERSION, NULL, "show the version and exit" },
+	{ NULL, 1, 'i', "IFACE", "capture on IFACE only (repeatable; default: all)", M_ALL },
+	{ NULL, 0, 'n', NULL, "do not resolve names (pidcap never does; for tcpdump habits)", M_CAP },
+	{ NULL, 1, 'c', "COUNT", "exit after COUNT packets", M_CAP },
+	{ NULL, 1, 's', "SNAPLEN", "copy at most SNAPLEN bytes of each packet (default 262144)", M_CAP },
+	{ NULL, 1, 'Q', "in|out|inout", "direction to capture (default inout)", M_CAP },
+	{ NULL, 0, 'v', NULL, "more detail per packet: tid, user, exe, cmdline, cgroup; -vv: also kernel logs", M_CAP | M_TOP | M_EXP },
+	{ NULL, 0, 'D', NULL, "list the interfaces pidcap can capture on and exit", M_CAP },
+	{ NULL, 1, 'w', "FILE", "write packets to pcapng FILE ('-': stdout) instead of printing them", M_CAP },
+	{ NULL, 1, 'r', "FILE", "read packets from pcap/pcapng FILE ('-': stdin) instead of capturing", M_CAP },
+	{ NULL, 1, 'C', "SIZE", "with -w: start a new file (FILE1, FILE2...) past SIZE million bytes", M_CAP },
+	{ NULL, 1, 'W', "COUNT", "with -C: reuse COUNT files in a ring; with -G: stop after COUNT files", M_CAP },
+	{ NULL, 1, 'G', "SECONDS", "with -w: start a new file every SECONDS (FILE may hold strftime %-escapes)", M_CAP },
+	{ "print", 0, OPT_PRINT, NULL, "with -w: print the packets too", M_CAP },
+	{ "json", 0, OPT_JSON, NULL, "one JSON object per packet per line", M_CAP | M_TOP },
+	{ "pid", 1, OPT_PID, "PID", "only packets of process PID (repeatable)", M_ALL },
+	{ "comm", 1, OPT_COMM, "NAME", "only packets of processes whose command name is NAME", M_ALL },
+	{ "uid", 1, OPT_UID, "UID", "only packets of processes running as UID", M_ALL },
+	{ "cgroup", 1, OPT_CGROUP, "PATH", "only packets of processes in cgroup v2 PATH", M_ALL },
+	{ "help", 0, OPT_HELP, NULL, "show this help and exit", M_ALL },
+	{ "version", 0, OPT_VERSION, NULL, "show the version and exit", M_ALL },
+	{ NULL, 1, 'd', "SECONDS", "top: refresh every SECONDS (default 1)", M_TOP },
+	{ NULL, 1, 'n', "ITERATIONS", "top: stop after ITERATIONS refreshes", M_TOP },
+	{ "batch", 0, OPT_BATCH, NULL, "top: print a text (or --json) snapshot per interval, no curses", M_TOP },
+	{ "listen", 1, OPT_LISTEN, "ADDR:PORT", "exporter: serve /metrics here (default 127.0.0.1:9888)", M_EXP },
+	{ "by-exe", 0, OPT_BY_EXE, NULL, "exporter: one series per executable, not per pid", M_EXP },
+	{ "grace", 1, OPT_GRACE, "SECONDS", "exporter: keep series of exited processes this long (default 300)", M_EXP },
 };
 
 #define NOPTS (sizeof(table) / sizeof(table[0]))
 
-void pc_options_usage(FILE *f)
+void pc_options_usage(FILE *f, enum pc_mode mode)
 {
 	char left[64];
 	size_t i;
 
-	fprintf(f, "Usage: pidcap [options] [pcap filter expression]\n"
-		   "       pidcap [options] [expression] -- COMMAND [ARGS...]\n"
-		   "Shows every packet with the process that sent or received it.\n"
-		   "With -- COMMAND, starts COMMAND and captures only it and its descendants.\n\n"
-		   "Options:\n");
+	if (mode == PC_MODE_TOP)
+		fprintf(f, "Usage: pidcap top [options] [-- COMMAND [ARGS...]]\n"
+			   "Live bandwidth per process (counted in the kernel), like nethogs but exact.\n"
+			   "Keys: see the help screen (h) in the view.\n\n");
+	else if (mode == PC_MODE_EXPORTER)
+		fprintf(f, "Usage: pidcap exporter [options]\n"
+			   "Serves per-process traffic counters to Prometheus at /metrics.\n\n");
+	else
+		fprintf(f, "Usage: pidcap [options] [pcap filter expression]\n"
+			   "       pidcap [options] [expression] -- COMMAND [ARGS...]\n"
+			   "       pidcap top [options]       live bandwidth per process\n"
+			   "       pidcap exporter [options]  Prometheus exporter\n"
+			   "Shows every packet with the process that sent or received it.\n"
+			   "With -- COMMAND, starts COMMAND and captures only it and its descendants.\n\n");
+	fprintf(f, "Options:\n");
 	for (i = 0; i < NOPTS; i++) {
 		const struct pc_opt *t = &table[i];
 
+		if (!(t->modes & (1u << mode)))
+			continue;
 		if (t->name)
 			snprintf(left, sizeof(left), "--%s%s%s", t->name, t->arg ? " " : "",
 				 t->arg ? t->arg : "");
@@ -132,8 +162,20 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 	memset(o, 0, sizeof(*o));
 	o->snaplen = 262144;
 	o->want_in = o->want_out = 1;
+	o->delay = 1.0;
+	o->grace_secs = 300;
+	if (argc > 1 && !strcmp(argv[1], "top"))
+		o->mode = PC_MODE_TOP;
+	else if (argc > 1 && !strcmp(argv[1], "exporter"))
+		o->mode = PC_MODE_EXPORTER;
+	if (o->mode != PC_MODE_CAPTURE) {
+		argc--; /* parse as if the mode word were the program name */
+		argv++;
+	}
 	*p++ = '+'; /* stop at the first non-option: the expression or "--" */
 	for (i = 0; i < NOPTS; i++) {
+		if (!(table[i].modes & (1u << o->mode)))
+			continue;
 		if (table[i].name)
 			longopts[nlong++] = (struct option){ table[i].name, table[i].has_arg, NULL,
 							     table[i].val };
@@ -154,7 +196,45 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 				goto nomem;
 			break;
 		case 'n':
-			o->numeric = 1;
+			if (o->mode != PC_MODE_TOP) {
+				o->numeric = 1;
+				break;
+			}
+			if (parse_u32(optarg, &v, 1, UINT32_MAX)) {
+				snprintf(err, errlen, "invalid iterations '%s' for -n: want a number >= 1", optarg);
+				return -EINVAL;
+			}
+			o->iterations = v;
+			break;
+		case 'd': {
+			char *end;
+
+			errno = 0;
+			o->delay = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(o->delay >= 0.1 && o->delay <= 3600)) {
+				snprintf(err, errlen, "invalid delay '%s' for -d: want seconds from 0.1 to 3600", optarg);
+				return -EINVAL;
+			}
+			break;
+		}
+		case OPT_BATCH:
+			o->batch = 1;
+			break;
+		case OPT_LISTEN:
+			free(o->listen);
+			o->listen = strdup(optarg);
+			if (!o->listen)
+				goto nomem;
+			break;
+		case OPT_BY_EXE:
+			o->by_exe = 1;
+			break;
+		case OPT_GRACE:
+			if (parse_u32(optarg, &v, 0, 86400 * 7)) {
+				snprintf(err, errlen, "invalid --grace '%s': want seconds from 0 to 604800", optarg);
+				return -EINVAL;
+			}
+			o->grace_secs = v;
 			break;
 		case 'c':
 			if (parse_u32(optarg, &v, 1, UINT32_MAX)) {
@@ -309,6 +389,11 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 				goto nomem;
 		}
 	}
+	if (o->mode != PC_MODE_CAPTURE && o->filter) {
+		snprintf(err, errlen, "%s takes no filter expression ('%s')", mode_names[o->mode],
+			 o->filter);
+		return -EINVAL;
+	}
 	if ((o->rotate_bytes || o->rotate_secs || o->ring_files) && !o->write_file) {
 		snprintf(err, errlen, "-C, -W and -G need -w FILE");
 		return -EINVAL;
@@ -345,5 +430,6 @@ void pc_options_free(struct pc_options *o)
 	free(o->filter);
 	free(o->write_file);
 	free(o->read_file);
+	free(o->listen);
 	memset(o, 0, sizeof(*o));
 }

@@ -7,7 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+enum pc_mode {
+	PC_MODE_CAPTURE,  /* pidcap [options] [expression] */
+	PC_MODE_TOP,      /* pidcap top [options] */
+	PC_MODE_EXPORTER, /* pidcap exporter [options] */
+};
+
 struct pc_options {
+	enum pc_mode mode;
 	char **ifaces;          /* -i, repeatable; none = all */
 	size_t nifaces;
 	int numeric;            /* -n: accepted; pidcap never resolves names */
@@ -32,13 +39,20 @@ struct pc_options {
 	uint32_t ring_files;    /* -W */
 	uint32_t rotate_secs;   /* -G */
 	int print;              /* --print: also print packets with -w */
+	double delay;           /* top -d: seconds between refreshes */
+	long iterations;        /* top -n: refreshes, 0 = unlimited */
+	int batch;              /* top --batch */
+	char *listen;           /* exporter --listen ADDR:PORT */
+	int by_exe;             /* exporter --by-exe */
+	uint32_t grace_secs;    /* exporter --grace */
 	int help, version;
 };
 
-/* Parses argv. Returns 0, or -EINVAL with a message in err (a usage
- * error: exit 2). */
+/* Parses argv; argv[1] "top" or "exporter" selects the mode. Returns 0,
+ * or -EINVAL with a message in err (a usage error: exit 2). */
 int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, size_t errlen);
-void pc_options_usage(FILE *f);
+/* --help text of one mode. */
+void pc_options_usage(FILE *f, enum pc_mode mode);
 void pc_options_free(struct pc_options *o);
 
 #endif

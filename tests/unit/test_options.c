@@ -449,7 +449,7 @@ static char *usage_text(void)
 
 	if (!f)
 		return NULL;
-	pc_options_usage(f);
+	pc_options_usage(f, PC_MODE_CAPTURE);
 	fclose(f);
 	return buf;
 }
