@@ -310,7 +310,8 @@ def print_details(truth, tallies):
                          f"'{rec_dir}': {got} of {exp} payload bytes reported")
         if not lines:
             continue
-        log(f"\n{name}: (no-payload packets are listed but not counted)")
+        log(f"\n{name}: (packets without payload are listed, not counted: a handshake "
+            "can come before the socket is handed to its final owner)")
         for line in lines[:MAX_DETAILS]:
             log(f"  {line}")
         if len(lines) > MAX_DETAILS:
