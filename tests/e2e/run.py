@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = [
     "accuracy.py",
     "test_cli.py",
+    "test_capfile.py",
 ]
 TEST_TIMEOUT = 600  # seconds per script
 SUMMARY_RE = re.compile(r"^([\w.-]+): (\d+) passed, (\d+) failed$")
