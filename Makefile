@@ -77,7 +77,7 @@ run: deps all
 $(OUT)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(wildcard src/*.h) tests/unit/unit.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SRCS) -o $@ -lpcap
+	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SRCS) -o $@ $(PC_LDLIBS)
 
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
