@@ -24,6 +24,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUT) 
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+# The same programs without kfuncs, for kernels before 6.2 (chosen at run time)
+BPF_COMPAT_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.compat.bpf.o,$(BPF_SRCS))
 LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 
@@ -53,7 +55,16 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/records.h bpf/maps.bpf.h $(OUT)/vmlinux.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(OUT)/bpf/%.compat.bpf.o: bpf/%.bpf.c bpf/records.h bpf/maps.bpf.h $(OUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DPC_COMPAT -c $< -o $@
+
 $(OUT)/pidcap.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUT)/pidcap_compat.bpf.o: $(BPF_COMPAT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(BPFTOOL) gen object $@ $^
 
@@ -61,7 +72,11 @@ $(OUT)/pidcap.skel.h: $(OUT)/pidcap.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name pidcap_bpf > $@
 
-$(OUT)/obj/%.o: src/%.c $(wildcard src/*.h) bpf/records.h $(OUT)/pidcap.skel.h
+$(OUT)/pidcap_compat.skel.h: $(OUT)/pidcap_compat.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name pidcap_compat_bpf > $@
+
+$(OUT)/obj/%.o: src/%.c $(wildcard src/*.h) bpf/records.h $(OUT)/pidcap.skel.h $(OUT)/pidcap_compat.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(PC_CFLAGS) -c $< -o $@

@@ -15,22 +15,35 @@
 #define IPPROTO_UDP_ 17
 #define LOOPBACK_IFINDEX 1
 
-/* Settings, written by user space before load. */
-const volatile __u32 cap_snaplen = 256;
-const volatile __u8 want_in = 1;
-const volatile __u8 want_out = 1;
-const volatile __u8 filter_pids_on = 0;
-const volatile __u8 filter_comm_on = 0;
-const volatile __u8 filter_uid_on = 0;
-const volatile __u8 filter_cgroup_on = 0;
-const volatile __u32 filter_uid = 0;
-const volatile __u64 filter_cgroup_id = 0;
-const volatile __s32 filter_cgroup_level = 0;
-const volatile char filter_comm[PC_COMM_LEN] = {};
-const volatile __u64 wakeup_bytes = 256 * 1024;
-const volatile __u8 count_mode = 0; /* sum per connection, no records */
 
+#ifndef PC_COMPAT
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/* Interface name and namespace through BTF pointers: plain loads. */
+static __always_inline void read_dev(struct __sk_buff *skb, struct pc_packet *hdr)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct net_device *dev = kskb ? kskb->dev : NULL;
+
+	if (!dev)
+		return;
+	__builtin_memcpy(hdr->ifname, dev->name, sizeof(hdr->ifname));
+	hdr->netns = dev->nd_net.net->ns.inum;
+}
+#else
+/* Kernels before 6.2 lack bpf_cast_to_kern_ctx: the context is the
+ * kernel's sk_buff all the same, read through probe reads. */
+static __always_inline void read_dev(struct __sk_buff *skb, struct pc_packet *hdr)
+{
+	struct sk_buff *kskb = (struct sk_buff *)skb;
+	struct net_device *dev = BPF_CORE_READ(kskb, dev);
+
+	if (!dev)
+		return;
+	BPF_CORE_READ_STR_INTO(&hdr->ifname, dev, name);
+	hdr->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+#endif
 
 /* What the packet hook knows about the L3/L4 header, enough for a socket
  * lookup on loopback. */
@@ -221,33 +234,33 @@ static __always_inline int owner_matches(const struct pc_owner *o)
 {
 	if (!o->pid)
 		return 0;
-	if (filter_pids_on && !bpf_map_lookup_elem(&filter_pids, &o->pid))
+	if (settings.filter_pids_on && !bpf_map_lookup_elem(&filter_pids, &o->pid))
 		return 0;
-	if (filter_uid_on && o->uid != filter_uid)
+	if (settings.filter_uid_on && o->uid != settings.filter_uid)
 		return 0;
-	if (filter_comm_on) {
+	if (settings.filter_comm_on) {
 		for (int i = 0; i < PC_COMM_LEN; i++) {
-			if (o->comm[i] != filter_comm[i])
+			if (o->comm[i] != settings.filter_comm[i])
 				return 0;
-			if (!filter_comm[i])
+			if (!settings.filter_comm[i])
 				break;
 		}
 	}
-	if (filter_cgroup_on && o->cgroup_id != filter_cgroup_id)
+	if (settings.filter_cgroup_on && o->cgroup_id != settings.filter_cgroup_id)
 		return 0;
 	return 1;
 }
 
 static __always_inline int sock_in_cgroup(struct bpf_sock *sk)
 {
-	if (!filter_cgroup_on || !sk)
+	if (!settings.filter_cgroup_on || !sk)
 		return 0;
-	return bpf_sk_ancestor_cgroup_id(sk, filter_cgroup_level) == filter_cgroup_id;
+	return bpf_sk_ancestor_cgroup_id(sk, settings.filter_cgroup_level) == settings.filter_cgroup_id;
 }
 
 static __always_inline int filters_on(void)
 {
-	return filter_pids_on || filter_comm_on || filter_uid_on || filter_cgroup_on;
+	return settings.filter_pids_on || settings.filter_comm_on || settings.filter_uid_on || settings.filter_cgroup_on;
 }
 
 #define EMIT_BUCKET(size)                                                     \
@@ -278,7 +291,7 @@ static __always_inline int load_packet(struct __sk_buff *skb, void *dst, __u64 l
 
 static __always_inline __u64 wakeup_flags(void)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= settings.wakeup_bytes ?
 		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
@@ -303,7 +316,6 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	struct pc_packet hdr = {};
 	struct bpf_sock *sk, *full, *peer;
 	__u16 l3proto = bpf_ntohs(skb->protocol);
-	struct sk_buff *kskb;
 	struct flow f;
 	int is_lo, peer_in_cgroup = 0;
 
@@ -311,12 +323,12 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 		return;
 	is_lo = skb->ifindex == LOOPBACK_IFINDEX;
 	f.ok = f.parsed = 0;
-	if (is_lo || count_mode)
+	if (is_lo || settings.count_mode)
 		parse_flow(skb, l3proto, &f);
 	if (is_lo) {
 		/* Each loopback TCP/UDP packet is reported once, at egress,
 		 * with the receiving socket's owner as the peer. */
-		if (dir == PC_DIR_IN && f.ok && want_out)
+		if (dir == PC_DIR_IN && f.ok && settings.want_out)
 			return;
 	}
 
@@ -360,21 +372,14 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 			return;
 		}
 	}
-	if ((dir == PC_DIR_IN && !want_in) || (dir == PC_DIR_OUT && !want_out))
+	if ((dir == PC_DIR_IN && !settings.want_in) || (dir == PC_DIR_OUT && !settings.want_out))
 		return;
 
 	count(PC_CNT_SEEN);
 	if (!(hdr.flags & PC_PKT_OWNER))
 		count(PC_CNT_NO_OWNER);
-	/* interface name and namespace through BTF pointers: plain loads */
-	kskb = bpf_cast_to_kern_ctx(skb);
-	if (kskb && kskb->dev) {
-		struct net_device *dev = kskb->dev;
-
-		__builtin_memcpy(hdr.ifname, dev->name, sizeof(hdr.ifname));
-		hdr.netns = dev->nd_net.net->ns.inum;
-	}
-	if (count_mode) {
+	read_dev(skb, &hdr);
+	if (settings.count_mode) {
 		if (!f.parsed)
 			return;
 		count_flow(skb, &f, l3proto, (hdr.flags & PC_PKT_OWNER) ? &hdr.owner : 0, dir,
@@ -392,7 +397,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	hdr.len = skb->len;
 	hdr.gso_segs = skb->gso_segs ? skb->gso_segs : 1;
 	hdr.l3proto = l3proto;
-	hdr.caplen = skb->len < cap_snaplen ? skb->len : cap_snaplen;
+	hdr.caplen = skb->len < settings.snaplen ? skb->len : settings.snaplen;
 	emit(skb, &hdr);
 }
 

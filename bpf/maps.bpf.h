@@ -60,6 +60,13 @@ struct {
 	__type(value, struct pc_flow_val);
 } flows __weak SEC(".maps");
 
+const volatile struct pc_settings settings __weak = {
+	.snaplen = 256,
+	.want_in = 1,
+	.want_out = 1,
+	.wakeup_bytes = 256 * 1024,
+};
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);

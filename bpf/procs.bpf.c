@@ -8,8 +8,6 @@
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
 
-const volatile __u8 follow_children = 0;
-
 static __always_inline __u64 event_wakeup(void)
 {
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= 256 * 1024 ?
@@ -56,7 +54,7 @@ int BPF_PROG(pc_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (child->pid != pid)
 		return 0; /* a new thread, not a new process */
-	if (follow_children && bpf_map_lookup_elem(&filter_pids, &ppid))
+	if (settings.follow_children && bpf_map_lookup_elem(&filter_pids, &ppid))
 		bpf_map_update_elem(&filter_pids, &pid, &one, BPF_ANY);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {

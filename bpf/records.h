@@ -167,6 +167,24 @@ struct pc_flow_val {
 };
 _Static_assert(sizeof(struct pc_flow_val) == 56, "pc_flow_val layout");
 
+/* Settings user space writes before load (.rodata: the verifier sees
+ * them as constants and drops dead branches). One struct, so that every
+ * build variant of the programs has the same layout. */
+struct pc_settings {
+	__u64 filter_cgroup_id;
+	__u64 wakeup_bytes;      /* wake user space past this much queued data */
+	__u32 snaplen;           /* bytes of each packet copied */
+	__u32 filter_uid;
+	__s32 filter_cgroup_level;
+	__u8 want_in, want_out;
+	__u8 filter_pids_on, filter_comm_on, filter_uid_on, filter_cgroup_on;
+	__u8 count_mode;         /* sum per connection, no packet records */
+	__u8 follow_children;    /* add children of filtered pids at fork */
+	__u8 pad[4];
+	char filter_comm[PC_COMM_LEN];
+};
+_Static_assert(sizeof(struct pc_settings) == 56, "pc_settings layout");
+
 /* Per-CPU counters, index into the "counters" array map. */
 enum pc_counter {
 	PC_CNT_SEEN = 0,     /* packets that passed the kernel filters */

@@ -16,9 +16,47 @@
 #include "capture.h"
 #include "procinfo.h"
 #include "pidcap.skel.h"
+#include "pidcap_compat.skel.h"
+
+/* The programs are built twice from the same sources: with kfuncs
+ * (kernel 6.2 and later) and without (PC_COMPAT). One table per build. */
+struct variant {
+	const char *name;
+	const char *const *kfuncs; /* the kernel must have all of these */
+	void *(*open)(void);
+	int (*load)(void *skel);
+	void (*destroy)(void *skel);
+	struct bpf_object *(*obj)(void *skel);
+	struct pc_settings *(*settings)(void *skel);
+};
+
+#define DEFINE_VARIANT(skel)                                                    \
+	static void *skel##_open_any(void) { return skel##__open(); }           \
+	static int skel##_load_any(void *s) { return skel##__load(s); }         \
+	static void skel##_destroy_any(void *s) { skel##__destroy(s); }         \
+	static struct bpf_object *skel##_obj(void *s) { return ((struct skel *)s)->obj; } \
+	static struct pc_settings *skel##_settings(void *s)                     \
+	{                                                                       \
+		return (struct pc_settings *)&((struct skel *)s)->rodata->settings; \
+	}
+DEFINE_VARIANT(pidcap_bpf)
+DEFINE_VARIANT(pidcap_compat_bpf)
+
+static const char *const full_kfuncs[] = { "bpf_cast_to_kern_ctx", "bpf_rdonly_cast", NULL };
+static const char *const no_kfuncs[] = { NULL };
+
+static const struct variant variants[] = {
+	{ "full", full_kfuncs, pidcap_bpf_open_any, pidcap_bpf_load_any, pidcap_bpf_destroy_any,
+	  pidcap_bpf_obj, pidcap_bpf_settings },
+	{ "compat", no_kfuncs, pidcap_compat_bpf_open_any, pidcap_compat_bpf_load_any,
+	  pidcap_compat_bpf_destroy_any, pidcap_compat_bpf_obj, pidcap_compat_bpf_settings },
+};
 
 struct pc_capture {
-	struct pidcap_bpf *skel;
+	const struct variant *variant;
+	void *skel;
+	struct bpf_object *obj;
+	struct bpf_map *events, *counters, *filter_pids, *flows;
 	struct ring_buffer *rb;
 	struct bpf_link **links;
 	size_t nlinks;
@@ -146,7 +184,7 @@ static int seed_existing_sockets(struct pc_capture *cap, char *errbuf, size_t er
 	char buf[64];
 	int fd, err = 0;
 
-	link = bpf_program__attach_iter(cap->skel->progs.pc_seed, NULL);
+	link = bpf_program__attach_iter(bpf_object__find_program_by_name(cap->obj, "pc_seed"), NULL);
 	if (!link) {
 		err = -errno;
 		snprintf(errbuf, errlen, "cannot attach task_file iterator: %s", strerror(-err));
@@ -173,42 +211,94 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return cap->fn(cap->ctx, data, size);
 }
 
-static int configure(struct pc_capture *cap, const struct pc_capture_opts *o)
+/* The build whose kfuncs this kernel has, first match; PIDCAP_BPF_VARIANT
+ * (full or compat) forces one, to test the compat path on new kernels. */
+static const struct variant *choose_variant(const struct btf *vmlinux, char *errbuf,
+					    size_t errlen)
 {
-	struct pidcap_bpf *skel = cap->skel;
-	struct btf *vmlinux;
-	int has_len_tp;
+	const char *force = getenv("PIDCAP_BPF_VARIANT");
+	size_t i, k;
 
-	skel->rodata->cap_snaplen = o->snaplen;
-	skel->rodata->want_in = o->want_in;
-	skel->rodata->want_out = o->want_out;
-	skel->rodata->filter_pids_on = o->filter_pids;
-	skel->rodata->follow_children = o->follow_children;
-	if (o->comm) {
-		skel->rodata->filter_comm_on = 1;
-		strncpy((char *)skel->rodata->filter_comm, o->comm, PC_COMM_LEN - 1);
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		const struct variant *v = &variants[i];
+
+		if (force && *force) {
+			if (!strcmp(force, v->name))
+				return v;
+			continue;
+		}
+		for (k = 0; v->kfuncs[k]; k++)
+			if (btf__find_by_name_kind(vmlinux, v->kfuncs[k], BTF_KIND_FUNC) < 0)
+				break;
+		if (!v->kfuncs[k])
+			return v;
 	}
-	skel->rodata->filter_uid_on = o->uid_set;
-	skel->rodata->filter_uid = o->uid;
-	skel->rodata->filter_cgroup_on = o->cgroup_set;
-	skel->rodata->filter_cgroup_id = o->cgroup_id;
-	skel->rodata->filter_cgroup_level = o->cgroup_level;
-	skel->rodata->count_mode = o->count_mode;
-	if (o->ring_bytes)
-		bpf_map__set_max_entries(skel->maps.events, o->ring_bytes);
+	snprintf(errbuf, errlen, "PIDCAP_BPF_VARIANT='%s' is not a build of the eBPF programs "
+		 "(full or compat)", force ? force : "");
+	return NULL;
+}
 
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
-		return -errno ? -errno : -ENOENT;
+static void configure(struct pc_capture *cap, const struct pc_capture_opts *o, int has_len_tp)
+{
+	struct pc_settings *set = cap->variant->settings(cap->skel);
+
+	set->snaplen = o->snaplen;
+	set->want_in = o->want_in;
+	set->want_out = o->want_out;
+	set->filter_pids_on = o->filter_pids;
+	set->follow_children = o->follow_children;
+	if (o->comm) {
+		set->filter_comm_on = 1;
+		strncpy(set->filter_comm, o->comm, PC_COMM_LEN - 1);
+	}
+	set->filter_uid_on = o->uid_set;
+	set->filter_uid = o->uid;
+	set->filter_cgroup_on = o->cgroup_set;
+	set->filter_cgroup_id = o->cgroup_id;
+	set->filter_cgroup_level = o->cgroup_level;
+	set->count_mode = o->count_mode;
+	if (o->ring_bytes)
+		bpf_map__set_max_entries(cap->events, o->ring_bytes);
+	bpf_program__set_autoload(bpf_object__find_program_by_name(cap->obj, "pc_send_length"),
+				  has_len_tp);
+	bpf_program__set_autoload(bpf_object__find_program_by_name(cap->obj, "pc_recv_length"),
+				  has_len_tp);
+	snprintf(cap->method, sizeof(cap->method),
+		 "%s eBPF build: owners from socket syscalls, cgroup sock hooks, sockops, "
+		 "accept%s and a socket iterator; packets from cgroup_skb",
+		 cap->variant->name, has_len_tp ? ", sock_send/recv_length" : "");
+}
+
+/* Opens the build that fits this kernel and finds its maps. */
+static int open_programs(struct pc_capture *cap, const struct pc_capture_opts *o, char *errbuf,
+			 size_t errlen)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int has_len_tp, err = 0;
+
+	if (!vmlinux) {
+		err = -errno ? -errno : -ENOENT;
+		snprintf(errbuf, errlen, "cannot read kernel BTF: %s", strerror(-err));
+		return err;
+	}
 	has_len_tp = kernel_has_btf_tracepoint(vmlinux, "sock_send_length") &&
 		     kernel_has_btf_tracepoint(vmlinux, "sock_recv_length");
+	cap->variant = choose_variant(vmlinux, errbuf, errlen);
 	btf__free(vmlinux);
-	bpf_program__set_autoload(skel->progs.pc_send_length, has_len_tp);
-	bpf_program__set_autoload(skel->progs.pc_recv_length, has_len_tp);
-	snprintf(cap->method, sizeof(cap->method),
-		 "owners from cgroup sock hooks, sockops%s, accept exit and a socket "
-		 "iterator; packets from cgroup_skb",
-		 has_len_tp ? ", sock_send/recv_length" : "");
+	if (!cap->variant)
+		return -EINVAL;
+	cap->skel = cap->variant->open();
+	if (!cap->skel) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open eBPF object: %s", strerror(-err));
+		return err;
+	}
+	cap->obj = cap->variant->obj(cap->skel);
+	cap->events = bpf_object__find_map_by_name(cap->obj, "events");
+	cap->counters = bpf_object__find_map_by_name(cap->obj, "counters");
+	cap->filter_pids = bpf_object__find_map_by_name(cap->obj, "filter_pids");
+	cap->flows = bpf_object__find_map_by_name(cap->obj, "flows");
+	configure(cap, o, has_len_tp);
 	return 0;
 }
 
@@ -256,21 +346,13 @@ int pc_capture_open(struct pc_capture **out, const struct pc_capture_opts *o,
 		snprintf(errbuf, errlen, "cannot open cgroup v2 root %s: %s", cgroot, strerror(-err));
 		goto fail;
 	}
-	cap->skel = pidcap_bpf__open();
-	if (!cap->skel) {
-		err = -errno;
-		snprintf(errbuf, errlen, "cannot open eBPF object: %s", strerror(-err));
+	err = open_programs(cap, o, errbuf, errlen);
+	if (err)
 		goto fail;
-	}
-	err = configure(cap, o);
-	if (err) {
-		snprintf(errbuf, errlen, "cannot read kernel BTF: %s", strerror(-err));
-		goto fail;
-	}
-	err = pidcap_bpf__load(cap->skel);
+	err = cap->variant->load(cap->skel);
 	if (err) {
 		struct bpf_program *bad = failed_prog[0] ?
-			bpf_object__find_program_by_name(cap->skel->obj, failed_prog) : NULL;
+			bpf_object__find_program_by_name(cap->obj, failed_prog) : NULL;
 
 		snprintf(errbuf, errlen,
 			 "cannot load eBPF program %s (%s): %s; this kernel lacks the program "
@@ -287,13 +369,13 @@ int pc_capture_open(struct pc_capture **out, const struct pc_capture_opts *o,
 			goto fail;
 		}
 	}
-	cap->rb = ring_buffer__new(bpf_map__fd(cap->skel->maps.events), handle_record, cap, NULL);
+	cap->rb = ring_buffer__new(bpf_map__fd(cap->events), handle_record, cap, NULL);
 	if (!cap->rb) {
 		err = -errno;
 		snprintf(errbuf, errlen, "cannot create ring buffer: %s", strerror(-err));
 		goto fail;
 	}
-	bpf_object__for_each_program(prog, cap->skel->obj) {
+	bpf_object__for_each_program(prog, cap->obj) {
 		err = attach_prog(cap, prog, errbuf, errlen);
 		if (err)
 			goto fail;
@@ -318,7 +400,8 @@ void pc_capture_close(struct pc_capture *cap)
 		bpf_link__destroy(cap->links[i]);
 	free(cap->links);
 	ring_buffer__free(cap->rb);
-	pidcap_bpf__destroy(cap->skel);
+	if (cap->skel)
+		cap->variant->destroy(cap->skel);
 	if (cap->cgroup_fd >= 0)
 		close(cap->cgroup_fd);
 	free(cap);
@@ -337,7 +420,7 @@ int pc_capture_consume(struct pc_capture *cap)
 int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
-	int fd = bpf_map__fd(cap->skel->maps.counters);
+	int fd = bpf_map__fd(cap->counters);
 	uint64_t *vals;
 	__u32 key;
 	int cpu, err = 0;
@@ -364,14 +447,14 @@ int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid)
 {
 	__u8 one = 1;
 
-	if (bpf_map_update_elem(bpf_map__fd(cap->skel->maps.filter_pids), &pid, &one, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(cap->filter_pids), &pid, &one, BPF_ANY))
 		return -errno;
 	return 0;
 }
 
 int pc_capture_flows_fd(const struct pc_capture *cap)
 {
-	return bpf_map__fd(cap->skel->maps.flows);
+	return bpf_map__fd(cap->flows);
 }
 
 const char *pc_capture_method(const struct pc_capture *cap)
