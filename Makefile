@@ -19,7 +19,7 @@ endif
 CFLAGS   ?= -O2 -g
 # Flags the code needs, kept apart so that `make CFLAGS=...` cannot drop them.
 PC_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Ibpf -I$(OUT)
-PC_LDLIBS := -lbpf -lelf -lz -lpcap
+PC_LDLIBS := -lbpf -lelf -lz -lpcap -lncurses -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUT) -Ibpf
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -33,9 +33,14 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # Pure parsers and formatters: the code the unit tests and fuzzers link.
-PURE_SRCS := $(filter-out src/capture.c src/main.c,$(wildcard src/*.c))
+# (not the event loops, the curses view and the HTTP server: top, exporter)
+PURE_SRCS := $(filter-out src/capture.c src/main.c src/session.c src/top.c src/topview.c \
+	src/exporter.c,$(wildcard src/*.c))
 
-.PHONY: all deps test-deps run check unit e2e fuzz clean bench
+.PHONY: all deps test-deps run check unit e2e fuzz clean bench install
+
+PREFIX   ?= /usr/local
+UNITDIR  ?= /etc/systemd/system
 
 all: $(OUT)/pidcap
 
@@ -107,6 +112,17 @@ e2e: all
 
 check: test-deps deps all
 	$(Q)tests/check.sh $(OUT)
+
+# The binary in PREFIX/sbin and the exporter's systemd unit (ExecStart
+# follows PREFIX). DESTDIR stages both for packaging.
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/pidcap)
+	$(Q)install -D -m 0755 $(OUT)/pidcap $(DESTDIR)$(PREFIX)/sbin/pidcap
+	$(call msg,INSTALL,$(DESTDIR)$(UNITDIR)/pidcap-exporter.service)
+	$(Q)mkdir -p $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|/usr/local/sbin/pidcap|$(PREFIX)/sbin/pidcap|' dist/pidcap-exporter.service \
+		> $(DESTDIR)$(UNITDIR)/pidcap-exporter.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/pidcap-exporter.service
 
 clean:
 	$(Q)rm -rf $(OUT)

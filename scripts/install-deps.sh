@@ -2,9 +2,9 @@
 # Installs the Debian 12 packages pidcap needs to build and to test.
 # Not for anything else: it only adds packages that are missing.
 set -eu
-PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps"
+PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps libncurses-dev libmicrohttpd-dev"
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS libclang-rt-14-dev tmux tshark"
+	PKGS="$PKGS libclang-rt-14-dev tmux tshark prometheus"
 fi
 missing=""
 for p in $PKGS; do

@@ -22,6 +22,9 @@
 #include "pktfilter.h"
 #include "print.h"
 #include "procinfo.h"
+#include "session.h"
+#include "top.h"
+#include "exporter.h"
 
 #define PIDCAP_VERSION "0.1.0"
 #define PRINT_SNAPLEN 256           /* enough for every header we decode */
@@ -39,8 +42,7 @@ struct app {
 	char write_err[512];        /* first failure of -w; ends the capture */
 	uint64_t printed, no_owner;
 	int done;
-	pid_t child;
-	int child_status;
+	struct pc_session ses;      /* process filters, -- CMD, signals */
 };
 
 static uint64_t now_ns(void)
@@ -103,8 +105,6 @@ static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct app *app = ctx;
 	const struct pc_packet *pkt = data;
-	const struct pc_exec *ex = data;
-	const struct pc_task_event *te = data;
 	const struct pc_accept *acc = data;
 
 	switch (*(const uint8_t *)data) {
@@ -117,22 +117,12 @@ static int on_record(void *ctx, const void *data, size_t size)
 		if (pc_holdq_packet(app->holdq, pkt, sizeof(*pkt) + pkt->caplen, now_ns()))
 			return -ENOMEM;
 		break;
-	case PC_REC_EXEC:
-		if (size >= sizeof(*ex))
-			pc_procs_exec(app->procs, ex->pid, ex->ppid, ex->uid, ex->comm,
-				      ex->filename, ex->args, ex->args_len, ex->cgroup_id);
-		break;
-	case PC_REC_FORK:
-		if (size >= sizeof(*te))
-			pc_procs_fork(app->procs, te->pid, te->ppid, te->comm);
-		break;
-	case PC_REC_EXIT:
-		if (size >= sizeof(*te))
-			pc_procs_exit(app->procs, te->pid, te->ts_ns);
-		break;
 	case PC_REC_ACCEPT:
 		if (size >= sizeof(*acc))
 			pc_holdq_accept(app->holdq, acc, now_ns());
+		break;
+	default: /* exec, fork, exit */
+		pc_session_proc_event(app->procs, data, size);
 		break;
 	}
 	return app->done ? 1 : 0;
@@ -153,10 +143,9 @@ static int list_interfaces(void)
 	return 0;
 }
 
-/* Checks what the kernel will not: interfaces and pids that exist. */
+/* Checks what the kernel will not: interfaces that exist (pids: session.c). */
 static int validate(struct app *app, char *err, size_t errlen)
 {
-	char path[64];
 	size_t i;
 
 	for (i = 0; i < app->opt.nifaces; i++) {
@@ -168,61 +157,6 @@ static int validate(struct app *app, char *err, size_t errlen)
 			return -ENODEV;
 		}
 	}
-	for (i = 0; i < app->opt.npids; i++) {
-		snprintf(path, sizeof(path), "/proc/%u", app->opt.pids[i]);
-		if (access(path, F_OK)) {
-			snprintf(err, errlen, "no process with pid %u (--pid)", app->opt.pids[i]);
-			return -ESRCH;
-		}
-	}
-	return 0;
-}
-
-/* Forks the command of "-- CMD", stopped on a pipe until capture runs. */
-static int start_command(struct app *app, int *go_fd, char *err, size_t errlen)
-{
-	int p[2];
-	char c;
-
-	if (pipe2(p, O_CLOEXEC)) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -errno;
-	}
-	app->child = fork();
-	if (app->child < 0) {
-		snprintf(err, errlen, "cannot fork for '%s': %s", app->opt.cmd[0], strerror(errno));
-		return -errno;
-	}
-	if (app->child == 0) {
-		close(p[1]);
-		if (read(p[0], &c, 1) != 1)
-			_exit(127);
-		execvp(app->opt.cmd[0], app->opt.cmd);
-		fprintf(stderr, "pidcap: cannot run '%s': %s\n", app->opt.cmd[0], strerror(errno));
-		_exit(127);
-	}
-	close(p[0]);
-	*go_fd = p[1];
-	return 0;
-}
-
-static int setup_cgroup_filter(struct app *app, struct pc_capture_opts *co, char *err,
-			       size_t errlen)
-{
-	const char *s;
-	int level = 0;
-
-	if (pc_cgroup_id(app->procs, app->opt.cgroup, &co->cgroup_id)) {
-		snprintf(err, errlen, "no cgroup v2 '%s' (--cgroup wants a path below the cgroup2 mount)",
-			 app->opt.cgroup);
-		return -ENOENT;
-	}
-	s = pc_cgroup_path(app->procs, co->cgroup_id);
-	for (; s && *s; s++)
-		if (*s == '/' && s[1])
-			level++;
-	co->cgroup_set = 1;
-	co->cgroup_level = level;
 	return 0;
 }
 
@@ -262,20 +196,15 @@ static int run_loop(struct app *app, int sigfd)
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			struct signalfd_siginfo si;
+			int sig;
 
 			if (got[i].data.fd != sigfd)
 				continue;
-			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGCHLD && app->child > 0) {
-					if (waitpid(app->child, &app->child_status, WNOHANG) == app->child) {
-						app->child = -1;
-						child_exit_ns = now_ns();
-					}
-				} else if (si.ssi_signo != SIGCHLD) {
-					app->done = 1;
-				}
-			}
+			sig = pc_session_signals(&app->ses);
+			if (sig & PC_SESSION_CHILD_EXIT)
+				child_exit_ns = now_ns();
+			if (sig & PC_SESSION_STOP)
+				app->done = 1;
 		}
 		/* Always drain: the kernel batches wake-ups. */
 		if (pc_capture_consume(app->cap) < 0) {
@@ -305,11 +234,11 @@ static int run_loop(struct app *app, int sigfd)
 int main(int argc, char **argv)
 {
 	struct pc_capture_opts co = { 0 };
-	struct app app = { .child = -1 };
+	struct app app = { 0 };
 	char err[1024];
-	sigset_t mask;
-	int ret = 1, go_fd = -1, sigfd = -1;
+	int ret = 1;
 
+	pc_session_init(&app.ses);
 	if (pc_options_parse(&app.opt, argc, argv, err, sizeof(err))) {
 		fprintf(stderr, "pidcap: %s\nTry 'pidcap --help' for more information.\n", err);
 		pc_options_free(&app.opt);
@@ -323,6 +252,10 @@ int main(int argc, char **argv)
 	if (app.opt.version) {
 		printf("pidcap %s\n", PIDCAP_VERSION);
 		ret = 0;
+		goto out;
+	}
+	if (app.opt.mode != PC_MODE_CAPTURE) {
+		ret = app.opt.mode == PC_MODE_TOP ? pc_top_main(&app.opt) : pc_exporter_main(&app.opt);
 		goto out;
 	}
 	if (app.opt.list_ifaces) {
@@ -343,20 +276,6 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	pc_procs_scan(app.procs, now_ns());
-	if (app.opt.cgroup && setup_cgroup_filter(&app, &co, err, sizeof(err)))
-		goto fail;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sigfd < 0) {
-		snprintf(err, sizeof(err), "signalfd: %s", strerror(errno));
-		goto fail;
-	}
 
 	/* printing needs only headers; files get whole packets (-s 262144) */
 	co.snaplen = app.opt.snaplen_set || app.opt.write_file ? app.opt.snaplen : PRINT_SNAPLEN;
@@ -364,25 +283,9 @@ int main(int argc, char **argv)
 		co.snaplen = 65536;
 	co.want_in = app.opt.want_in;
 	co.want_out = app.opt.want_out;
-	co.pids = app.opt.pids;
-	co.npids = app.opt.npids;
-	co.filter_pids = app.opt.npids > 0;
-	co.comm = app.opt.comm;
-	co.uid_set = app.opt.uid_set;
-	co.uid = app.opt.uid;
 	co.verbose = app.opt.verbose;
-	if (app.opt.cmd) {
-		sigprocmask(SIG_UNBLOCK, &mask, NULL);
-		if (start_command(&app, &go_fd, err, sizeof(err)))
-			goto fail;
-		sigprocmask(SIG_BLOCK, &mask, NULL);
-		co.pids = (uint32_t *)&app.child;
-		co.npids = 1;
-		co.filter_pids = 1;
-		co.follow_children = 1;
-	} else if (app.opt.npids) {
-		co.follow_children = 0;
-	}
+	if (pc_session_setup(&app.ses, &app.opt, app.procs, &co, err, sizeof(err)))
+		goto fail;
 	app.printer.out = stdout;
 	app.printer.json = app.opt.json;
 	app.printer.verbose = app.opt.verbose;
@@ -408,15 +311,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "pidcap: listening on %s%s, snapshot length %u bytes (%s)\n",
 		app.opt.nifaces ? "selected interfaces" : "all interfaces",
 		app.opt.filter ? " with filter" : "", co.snaplen, pc_capture_method(app.cap));
-	if (go_fd >= 0) {
-		if (write(go_fd, "g", 1) != 1) {
-			snprintf(err, sizeof(err), "cannot start '%s'", app.opt.cmd[0]);
-			goto fail;
-		}
-		close(go_fd);
-		go_fd = -1;
-	}
-	if (run_loop(&app, sigfd)) {
+	if (pc_session_go(&app.ses, &app.opt, err, sizeof(err)))
+		goto fail;
+	if (run_loop(&app, app.ses.sigfd)) {
 		snprintf(err, sizeof(err), "capture failed: %s", strerror(errno));
 		print_summary(&app);
 		goto fail;
@@ -429,19 +326,14 @@ int main(int argc, char **argv)
 	}
 	app.capout = NULL;
 	ret = 0;
-	if (app.opt.cmd && app.child < 0 && WIFEXITED(app.child_status))
-		ret = WEXITSTATUS(app.child_status);
+	if (app.opt.cmd && app.ses.child_reaped && WIFEXITED(app.ses.child_status))
+		ret = WEXITSTATUS(app.ses.child_status);
 	goto out;
 fail:
 	fprintf(stderr, "pidcap: %s\n", err);
 	ret = 1;
 out:
-	if (go_fd >= 0)
-		close(go_fd); /* the child sees EOF and exits 127 */
-	if (app.child > 0)
-		waitpid(app.child, NULL, 0);
-	if (sigfd >= 0)
-		close(sigfd);
+	pc_session_close(&app.ses); /* a held CMD sees EOF and exits 127 */
 	pc_capture_close(app.cap);
 	pc_holdq_free(app.holdq);
 	pc_capout_close(app.capout, NULL, 0);
