@@ -93,12 +93,20 @@ static int accepted_end(const struct held *h, const struct pc_accept *ev, int sr
 	return same_end(d, d->daddr, d->dport, ev, 1) && same_end(d, d->saddr, d->sport, ev, 0);
 }
 
+/* An accept names the owner of packets close to it in time only: the
+ * same addresses and ports may belong to an older connection. */
+#define MATCH_WINDOW_NS (2ULL * 1000000000)
+
 /* Applies an accept event to a held record. The owner is the local end
  * that sent an "out" packet or received an "in" one; the peer the other. */
 static void resolve(struct held *h, const struct pc_accept *ev)
 {
 	struct pc_packet *rec = &h->rec;
 	int out = rec->dir == PC_DIR_OUT;
+	uint64_t gap = ev->ts_ns > rec->ts_ns ? ev->ts_ns - rec->ts_ns : rec->ts_ns - ev->ts_ns;
+
+	if (gap > MATCH_WINDOW_NS)
+		return;
 
 	if ((rec->flags & PC_PKT_OWNER_LISTENER) && accepted_end(h, ev, out)) {
 		rec->owner = ev->owner;
@@ -110,13 +118,16 @@ static void resolve(struct held *h, const struct pc_accept *ev)
 	}
 }
 
+/* Newest accept first: the latest connection on a reused port wins. */
 static void resolve_from_recent(struct pc_holdq *q, struct held *h)
 {
-	unsigned int i;
+	unsigned int i, slot;
 
-	for (i = 0; i < RECENT_ACCEPTS && (h->rec.flags & PENDING); i++)
-		if (q->recent[i].type)
-			resolve(h, &q->recent[i]);
+	for (i = 1; i <= RECENT_ACCEPTS && (h->rec.flags & PENDING); i++) {
+		slot = (q->next_recent - i) % RECENT_ACCEPTS;
+		if (q->recent[slot].type)
+			resolve(h, &q->recent[slot]);
+	}
 }
 
 int pc_holdq_packet(struct pc_holdq *q, const struct pc_packet *rec, size_t size, uint64_t now_ns)

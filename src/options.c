@@ -41,7 +41,7 @@ static const struct pc_opt {
 	{ NULL, 1, 'i', "IFACE", "capture on IFACE only (repeatable; default: all)", M_ALL },
 	{ NULL, 0, 'n', NULL, "do not resolve names (pidcap never does; for tcpdump habits)", M_CAP },
 	{ NULL, 1, 'c', "COUNT", "exit after COUNT packets", M_CAP },
-	{ NULL, 1, 's', "SNAPLEN", "copy at most SNAPLEN bytes of each packet (default 262144)", M_CAP },
+	{ NULL, 1, 's', "SNAPLEN", "bytes copied per packet (default: 256 when printing, all with -w; at most 65536)", M_CAP },
 	{ NULL, 1, 'Q', "in|out|inout", "direction to capture (default inout)", M_CAP },
 	{ NULL, 0, 'v', NULL, "more detail per packet: tid, user, exe, cmdline, cgroup; -vv: also kernel logs", M_CAP | M_TOP | M_EXP },
 	{ NULL, 0, 'D', NULL, "list the interfaces pidcap can capture on and exit", M_CAP },
@@ -154,10 +154,11 @@ static int add_string(char ***arr, size_t *n, const char *s)
 int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, size_t errlen)
 {
 	struct option longopts[NOPTS + 1];
-	char shortopts[2 * NOPTS + 2], *p = shortopts;
+	char shortopts[2 * NOPTS + 3], *p = shortopts;
 	size_t i, nlong = 0;
 	uint32_t v;
 	int c, rest, dashes = -1;
+	const char *last_optarg = NULL;
 
 	memset(o, 0, sizeof(*o));
 	o->snaplen = 262144;
@@ -173,6 +174,7 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 		argv++;
 	}
 	*p++ = '+'; /* stop at the first non-option: the expression or "--" */
+	*p++ = ':'; /* a missing argument is ':', not '?' */
 	for (i = 0; i < NOPTS; i++) {
 		if (!(table[i].modes & (1u << o->mode)))
 			continue;
@@ -188,8 +190,9 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 	*p = 0;
 	memset(&longopts[nlong], 0, sizeof(longopts[0]));
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* glibc: 0 resets getopt fully, for repeated parses */
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		last_optarg = optarg;
 		switch (c) {
 		case 'i':
 			if (add_string(&o->ifaces, &o->nifaces, optarg))
@@ -368,7 +371,8 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 	}
 	/* What is left: [expression...] [-- COMMAND ARGS...] */
 	rest = optind;
-	if (rest > 1 && !strcmp(argv[rest - 1], "--"))
+	/* getopt consumed a "--" separator, unless it was an option's argument */
+	if (rest > 1 && !strcmp(argv[rest - 1], "--") && argv[rest - 1] != last_optarg)
 		dashes = rest - 1;
 	for (c = rest; dashes < 0 && c < argc; c++)
 		if (!strcmp(argv[c], "--"))

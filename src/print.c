@@ -14,6 +14,10 @@
 #include "procinfo.h"
 #include "procmeta.h"
 
+/* Longest line: every string below is bounded (exe 511, cmdline 1023,
+ * cgroup 511, user 63 bytes) and escaping grows a byte to 6 at most. */
+#define PC_LINE_MAX 32768
+
 struct out {
 	char *buf;
 	size_t len, cap; /* cap includes the NUL */
@@ -103,7 +107,7 @@ static void put_who_text(struct out *o, const struct who *w)
 
 static void put_who_detail(struct out *o, const char *prefix, const struct who *w)
 {
-	put(o, " %stid=%u uid=%u", prefix, w->tid, w->uid);
+	put(o, " %stid=%u %suid=%u", prefix, w->tid, prefix, w->uid);
 	if (w->have_user) {
 		put(o, "(");
 		put_text_str(o, w->user, 1);
@@ -261,7 +265,7 @@ size_t pc_format_packet(struct pc_printer *pr, const struct pc_packet *rec, uint
 
 void pc_print_packet(struct pc_printer *pr, const struct pc_packet *rec, uint64_t now_ns)
 {
-	static char line[8192];
+	static char line[PC_LINE_MAX];
 	size_t n = pc_format_packet(pr, rec, now_ns, line, sizeof(line) - 1);
 
 	line[n++] = '\n';
@@ -347,7 +351,7 @@ size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
 void pc_print_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
 			  const struct pc_meta *m, unsigned int flags)
 {
-	static char line[8192];
+	static char line[PC_LINE_MAX];
 	size_t n = pc_format_packet_meta(pr, rec, m, flags, line, sizeof(line) - 1);
 
 	line[n++] = '\n';

@@ -449,14 +449,14 @@ TEST(recent_accept_memory_is_bounded)
 	pc_holdq_free(q);
 }
 
-/* BUG: src/holdq.c:156 keeps accepts in "recent" with no time limit, and
+/* Regression (was a bug): src/holdq.c:156 keeps accepts in "recent" with no time limit, and
  * resolve_from_recent (line 113, called at :140) looks them up from slot
  * 0, not newest first. A new connection that reuses the 4-tuple of an earlier accepted
  * one (client bound to a fixed port, TIME_WAIT reuse) is resolved at once
  * to the earlier connection's worker, before its own accept arrives.
  * Input: accept(pid 42, 10.0.0.1:80 <- 10.0.0.2:5555) at t=0, then 10 s
  * later a held SYN of the same 4-tuple, then accept(pid 43). Expected
- * owner 43, got 42.
+ * owner 43, got 42. */
 TEST(stale_recent_accept)
 {
 	struct pc_holdq *q = newq();
@@ -475,7 +475,6 @@ TEST(stale_recent_accept)
 	CHECK_EQ_INT(seen[0].owner_pid, 43);
 	pc_holdq_free(q);
 }
-*/
 
 TEST(timeout_in_order)
 {
@@ -614,7 +613,7 @@ int main(void)
 	RUN(netns);
 	RUN(recent_accept);
 	RUN(recent_accept_memory_is_bounded);
-	/* RUN(stale_recent_accept); BUG, see above */
+	RUN(stale_recent_accept);
 	RUN(timeout_in_order);
 	RUN(resolved_waits_behind_unresolved);
 	RUN(flush_all);

@@ -327,10 +327,10 @@ TEST(usage_errors)
 	EXPECT_ERROR("'--' must be followed by a command to run", "-v", "--");
 }
 
-/* BUG: src/options.c:175 builds optstring "+i:nc:s:Q:vD" without a ':'
+/* Regression (was a bug): src/options.c:175 builds optstring "+i:nc:s:Q:vD" without a ':'
  * after the '+', so getopt_long returns '?' (not ':') for a missing
  * argument, and the "case ':'" at line 358 is dead: "-c" at the end is
- * reported as "unknown option '-c'", "--pid" as "unknown option '--pid'".
+ * reported as "unknown option '-c'", "--pid" as "unknown option '--pid'". */
 TEST(missing_argument)
 {
 	EXPECT_ERROR("option '-i' needs an argument", "-i");
@@ -342,7 +342,6 @@ TEST(missing_argument)
 	EXPECT_ERROR("option '--uid' needs an argument", "--uid");
 	EXPECT_ERROR("option '--cgroup' needs an argument", "--cgroup");
 }
-*/
 
 /* What is known about a missing argument today: it is a usage error that
  * names the option (the wording is the bug above). */
@@ -362,13 +361,13 @@ TEST(missing_argument_is_an_error)
 	}
 }
 
-/* BUG: src/options.c:191 resets getopt with optind = 1, not 0 (glibc's
+/* Regression (was a bug): src/options.c:191 resets getopt with optind = 1, not 0 (glibc's
  * full reset): after a parse that failed in the middle of a group of
  * letters ("-xv"), getopt keeps its pointer into the old argv and the next
  * parse reads "v" from it (verbose 1, when only "-n" was given). Only
  * matters when parsing twice (tests, fuzzers), but then getopt reads
  * memory the caller may have freed (glibc is not instrumented: ASan does
- * not see it).
+ * not see it). */
 TEST(reparse_after_error_in_group)
 {
 	struct pc_options o;
@@ -382,13 +381,12 @@ TEST(reparse_after_error_in_group)
 	CHECK_EQ_INT(o.numeric, 1);
 	pc_options_free(&o);
 }
-*/
 
-/* BUG: src/options.c:371 takes argv[optind - 1] == "--" for getopt's
+/* Regression (was a bug): src/options.c:371 takes argv[optind - 1] == "--" for getopt's
  * end-of-options marker even when that "--" was the argument of the last
  * option, so one argv element is used twice: "pidcap -i -- tcp" gives
  * interface "--" AND starts the command "tcp" (expected: interface "--"
- * and expression "tcp", as getopt parsed it; or a usage error).
+ * and expression "tcp", as getopt parsed it; or a usage error). */
 TEST(option_argument_dashes_is_not_the_separator)
 {
 	struct pc_options o;
@@ -400,7 +398,6 @@ TEST(option_argument_dashes_is_not_the_separator)
 	CHECK_EQ_STR(o.filter, "tcp");
 	pc_options_free(&o);
 }
-*/
 
 /* Errors after options that allocated: pc_options_free must release all
  * of it (LeakSanitizer fails the binary otherwise). */
@@ -512,11 +509,11 @@ TEST(usage)
 	free(u);
 }
 
-/* BUG: src/options.c:44 (and the -s error at line 248) say the default
+/* Regression (was a bug): src/options.c:44 (and the -s error at line 248) say the default
  * snapshot length is 262144, but main.c (HEAD line 362) captures
  * PRINT_SNAPLEN (256) bytes when -s is not given (as the README says),
  * 262144 only with -w, and caps every snaplen at 65536 (line 363): no run
- * ever copies 262144 bytes.
+ * ever copies 262144 bytes. */
 TEST(usage_snaplen_default_matches_main)
 {
 	char *u = usage_text();
@@ -527,7 +524,6 @@ TEST(usage_snaplen_default_matches_main)
 		CHECK(strstr(l, "256") != NULL && strstr(l, "default 262144") == NULL);
 	free(u);
 }
-*/
 
 int main(void)
 {
@@ -539,13 +535,13 @@ int main(void)
 	RUN(expression_and_command);
 	RUN(help_and_version);
 	RUN(usage_errors);
-	/* RUN(missing_argument); BUG, see above */
+	RUN(missing_argument);
 	RUN(missing_argument_is_an_error);
-	/* RUN(reparse_after_error_in_group); BUG, see above */
-	/* RUN(option_argument_dashes_is_not_the_separator); BUG, see above */
+	RUN(reparse_after_error_in_group);
+	RUN(option_argument_dashes_is_not_the_separator);
 	RUN(free_partial);
 	RUN(small_error_buffer);
 	RUN(usage);
-	/* RUN(usage_snaplen_default_matches_main); BUG, see above */
+	RUN(usage_snaplen_default_matches_main);
 	return UNIT_DONE();
 }

@@ -845,10 +845,10 @@ TEST(verbose_text)
 	pc_procs_free(procs);
 }
 
-/* BUG: src/print.c:106 put_who_detail() prefixes only "tid" with
+/* Regression (was a bug): src/print.c:106 put_who_detail() prefixes only "tid" with
  * "peer_": the peer's uid comes out as a second "uid=" key
  * (" tid=4821 uid=1000 peer_tid=912 uid=33"), so a reader of key=value
- * text takes the peer's uid for the owner's (or the first for both).
+ * text takes the peer's uid for the owner's (or the first for both). */
 TEST(verbose_text_peer_keys)
 {
 	struct pc_printer pr = printer(0, 1, NULL);
@@ -864,7 +864,6 @@ TEST(verbose_text_peer_keys)
 				  "peer_tid=912 peer_uid=33") != NULL);
 	free(r);
 }
-*/
 
 TEST(verbose_json)
 {
@@ -989,12 +988,12 @@ TEST(print_lines)
 	free(r);
 }
 
-/* BUG: src/print.c:264 pc_print_packet formats into a fixed 8192-byte
+/* Regression (was a bug): src/print.c:264 pc_print_packet formats into a fixed 8192-byte
  * line (as does pc_print_packet_meta at line 350), but a JSON line can
  * need far more: exe (511 bytes kept), cmdline (1023) and cgroup (511)
  * escape to up to 6 bytes per byte. A process with control bytes in its
  * exe path and command line gets a line cut after 8190 bytes, ending in
- * "\u0002\u0002\",": no "}", not valid JSON.
+ * "\u0002\u0002\",": no "}", not valid JSON. */
 TEST(json_line_always_valid)
 {
 	struct pc_procs *procs = fixture_procs();
@@ -1031,7 +1030,6 @@ TEST(json_line_always_valid)
 	free(r);
 	pc_procs_free(procs);
 }
-*/
 
 int main(void)
 {
@@ -1050,10 +1048,10 @@ int main(void)
 	RUN(json_nulls);
 	RUN(timestamps);
 	RUN(verbose_text);
-	/* RUN(verbose_text_peer_keys); BUG, see above */
+	RUN(verbose_text_peer_keys);
 	RUN(verbose_json);
 	RUN(small_buffers);
 	RUN(print_lines);
-	/* RUN(json_line_always_valid); BUG, see above */
+	RUN(json_line_always_valid);
 	return UNIT_DONE();
 }
