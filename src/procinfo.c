@@ -1,9 +1,7 @@
-/* Process information cache keyed by pid: /proc parsing, kernel exec/fork/
- * exit events, expiry of exited processes, user names and cgroup v2 paths.
- * Not for output: nothing here prints or escapes, callers do. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* memrchr; the fuzz build does not pass it */
-#endif
+/* Process information cache keyed by pid: filled from /proc and from
+ * kernel exec/fork/exit events, expiry of exited processes, and caches of
+ * user names and cgroup v2 paths. Not for parsing /proc contents
+ * (procparse.c), walking the cgroup2 mount (cgroups.c) or output. */
 #include "procinfo.h"
 
 #include <dirent.h>
@@ -19,14 +17,11 @@
 #include <unistd.h>
 
 #define PC_NS_PER_SEC 1000000000ull
-#define PC_COMM_MAX 15            /* bytes of comm kept, without the NUL */
 #define PC_PROC_READ_MAX 4096     /* bytes read of stat, status, cgroup */
-#define PC_MOUNTINFO_MAX (16u << 20)
 #define PC_SWEEP_PER_CALL 256     /* live entries checked per expire call */
 #define PC_USERS_MAX 4096         /* user cache is cleared past this */
 #define PC_CGROUPS_MAX 65536      /* cgroup cache is cleared past this */
-#define PC_CG_WALK_DEPTH 32
-#define PC_CG_WALK_DIRS 65536
+
 
 _Static_assert(PC_PROC_READ_MAX <= PC_CMDLINE_MAX, "load_proc buffer");
 
@@ -131,252 +126,6 @@ static void htab_del_at(struct pc_htab *h, size_t i)
 	}
 }
 
-/* ---- parsers of /proc contents ---- */
-
-static int parse_u64(const char **pos, const char *end, uint64_t *out)
-{
-	const char *s = *pos;
-	uint64_t v = 0;
-	unsigned int d;
-
-	if (s >= end || *s < '0' || *s > '9')
-		return -EINVAL;
-	while (s < end && *s >= '0' && *s <= '9') {
-		d = *s - '0';
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-		s++;
-	}
-	*pos = s;
-	*out = v;
-	return 0;
-}
-
-static int parse_u32(const char **pos, const char *end, uint32_t *out)
-{
-	uint64_t v;
-
-	if (parse_u64(pos, end, &v) || v > UINT32_MAX)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static void copy_comm(char dst[16], const char *src, size_t len)
-{
-	if (len > PC_COMM_MAX)
-		len = PC_COMM_MAX;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
-int pc_parse_stat(const char *buf, size_t len, struct pc_stat_fields *out)
-{
-	const char *s = buf, *end = buf + len, *comm, *close;
-	uint64_t v;
-	int field;
-
-	memset(out, 0, sizeof(*out));
-	if (parse_u32(&s, end, &out->pid))
-		return -EINVAL;
-	if (end - s < 2 || s[0] != ' ' || s[1] != '(')
-		return -EINVAL;
-	comm = s + 2;
-	/* comm is free text: only the last ')' ends it. */
-	close = memrchr(comm, ')', end - comm);
-	if (!close)
-		return -EINVAL;
-	copy_comm(out->comm, comm, close - comm);
-	s = close + 1;
-	if (end - s < 3 || s[0] != ' ' || s[2] != ' ')
-		return -EINVAL;
-	out->state = s[1];
-	s += 3;
-	if (parse_u32(&s, end, &out->ppid))
-		return -EINVAL;
-	/* Fields 5..21 are skipped, field 22 is starttime. */
-	for (field = 5; field <= 22; field++) {
-		if (s >= end || *s != ' ')
-			return 0;
-		s++;
-		if (field == 22)
-			break;
-		while (s < end && *s != ' ' && *s != '\n')
-			s++;
-	}
-	if (!parse_u64(&s, end, &v))
-		out->starttime = v;
-	return 0;
-}
-
-/* Returns the value after "name:" and blanks when line starts with it. */
-static const char *status_value(const char *line, const char *end,
-				const char *name)
-{
-	size_t n = strlen(name);
-
-	if ((size_t)(end - line) < n || memcmp(line, name, n) != 0)
-		return NULL;
-	line += n;
-	while (line < end && (*line == ' ' || *line == '\t'))
-		line++;
-	return line;
-}
-
-int pc_parse_status(const char *buf, size_t len,
-		    struct pc_status_fields *out)
-{
-	const char *s = buf, *end = buf + len, *eol, *v;
-
-	memset(out, 0, sizeof(*out));
-	while (s < end) {
-		eol = memchr(s, '\n', end - s);
-		if (!eol)
-			eol = end;
-		if ((v = status_value(s, eol, "Uid:")))
-			out->has_uid = !parse_u32(&v, eol, &out->uid);
-		else if ((v = status_value(s, eol, "Tgid:")))
-			out->has_tgid = !parse_u32(&v, eol, &out->tgid);
-		else if ((v = status_value(s, eol, "PPid:")))
-			out->has_ppid = !parse_u32(&v, eol, &out->ppid);
-		s = eol + 1;
-	}
-	return out->has_uid ? 0 : -EINVAL;
-}
-
-int pc_parse_cgroup_file(const char *buf, size_t len, char *out,
-			 size_t outlen)
-{
-	const char *s = buf, *end = buf + len, *eol;
-	size_t n = 0;
-
-	while (s < end) {
-		eol = memchr(s, '\n', end - s);
-		if (!eol)
-			eol = end;
-		n = eol - s;
-		if (n >= 4 && memcmp(s, "0::/", 4) == 0 &&
-		    !memchr(s, '\0', n)) {
-			n -= 3;
-			if (n >= outlen)
-				return -ENAMETOOLONG;
-			memcpy(out, s + 3, n);
-			out[n] = '\0';
-			return 0;
-		}
-		s = eol + 1;
-	}
-	return -ENOENT;
-}
-
-/* Next space-separated field of a line; returns 0 at the end. */
-static int next_field(const char **pos, const char *end, const char **f,
-		      size_t *flen)
-{
-	const char *s = *pos;
-
-	while (s < end && *s == ' ')
-		s++;
-	if (s >= end)
-		return 0;
-	*f = s;
-	while (s < end && *s != ' ')
-		s++;
-	*flen = s - *f;
-	*pos = s;
-	return 1;
-}
-
-/* Undoes mountinfo's octal escapes ("\040" is a space). */
-static int unescape_path(const char *f, size_t flen, char *out, size_t outlen)
-{
-	size_t i, n = 0;
-	char c;
-
-	for (i = 0; i < flen; i++) {
-		c = f[i];
-		if (c == '\\' && flen - i >= 4 && f[i + 1] >= '0' &&
-		    f[i + 1] <= '3' && f[i + 2] >= '0' && f[i + 2] <= '7' &&
-		    f[i + 3] >= '0' && f[i + 3] <= '7') {
-			c = (f[i + 1] - '0') << 6 | (f[i + 2] - '0') << 3 |
-			    (f[i + 3] - '0');
-			i += 3;
-		}
-		if (c == '\0')
-			return -EINVAL;
-		if (n + 1 >= outlen)
-			return -ENAMETOOLONG;
-		out[n++] = c;
-	}
-	if (!n || n >= outlen)
-		return -EINVAL;
-	out[n] = '\0';
-	return 0;
-}
-
-/* One mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL
- * FIELDS...] - FSTYPE SOURCE SUPEROPTIONS". -ENOENT unless it is cgroup2. */
-static int mountinfo_line(const char *s, const char *eol, char *out,
-			  size_t outlen)
-{
-	const char *f, *mnt = NULL;
-	size_t flen, mntlen = 0;
-	int idx, err;
-
-	for (idx = 0; next_field(&s, eol, &f, &flen); idx++) {
-		if (idx == 4) {
-			mnt = f;
-			mntlen = flen;
-		}
-		if (idx >= 6 && flen == 1 && *f == '-')
-			break;
-	}
-	if (!mnt || idx < 6 || !next_field(&s, eol, &f, &flen) ||
-	    flen != 7 || memcmp(f, "cgroup2", 7) != 0)
-		return -ENOENT;
-	err = unescape_path(mnt, mntlen, out, outlen);
-	return err == -EINVAL ? -ENOENT : err;
-}
-
-int pc_parse_mountinfo_cgroup2(const char *buf, size_t len, char *out,
-			       size_t outlen)
-{
-	const char *s = buf, *end = buf + len, *eol;
-	int err;
-
-	while (s < end) {
-		eol = memchr(s, '\n', end - s);
-		if (!eol)
-			eol = end;
-		err = mountinfo_line(s, eol, out, outlen);
-		if (err != -ENOENT)
-			return err;
-		s = eol + 1;
-	}
-	return -ENOENT;
-}
-
-char *pc_join_args(const char *args, size_t len)
-{
-	char *s;
-	size_t i;
-
-	if (len && args[len - 1] == '\0')
-		len--;
-	if (len > PC_CMDLINE_MAX)
-		len = PC_CMDLINE_MAX;
-	if (!len)
-		return NULL;
-	s = malloc(len + 1);
-	if (!s)
-		return NULL;
-	for (i = 0; i < len; i++)
-		s[i] = args[i] ? args[i] : ' ';
-	s[len] = '\0';
-	return s;
-}
-
 /* ---- files ---- */
 
 /* Reads at most cap bytes of dirfd/name; no NUL is added. */
@@ -405,72 +154,6 @@ static int read_at(int dirfd, const char *name, char *buf, size_t cap,
 	*len = n;
 out:
 	close(fd);
-	return err;
-}
-
-/* Reads a whole file of at most max bytes into a malloc'd buffer. */
-static int read_all(const char *path, size_t max, char **out, size_t *len)
-{
-	size_t cap = 8192, n = 0;
-	char *buf = NULL, *nb;
-	ssize_t r;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (!buf || n == cap) {
-			if (buf)
-				cap *= 2;
-			if (cap > max) {
-				err = -EFBIG;
-				goto out;
-			}
-			nb = realloc(buf, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	*out = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return err;
-}
-
-int pc_find_cgroup2(const char *proc_root, char *buf, size_t len)
-{
-	char path[PATH_MAX], *data = NULL;
-	size_t n = 0;
-	int err;
-
-	if (snprintf(path, sizeof(path), "%s/self/mountinfo", proc_root) >=
-	    (int)sizeof(path)) {
-		err = -ENAMETOOLONG;
-		goto out;
-	}
-	err = read_all(path, PC_MOUNTINFO_MAX, &data, &n);
-	if (err)
-		goto out;
-	err = pc_parse_mountinfo_cgroup2(data, n, buf, len);
-out:
-	free(data);
 	return err;
 }
 
@@ -689,15 +372,10 @@ static void cg_remember(struct pc_procs *p, uint64_t id, const char *rel)
 	c->path = path;
 }
 
-/* root + rel, where rel starts with '/'. */
-static int cg_full_path(const struct pc_procs *p, const char *rel,
-			char *buf, size_t len)
+/* pc_cgroup2_walk's callback: ctx is the struct pc_procs. */
+static void cg_visit(void *ctx, uint64_t id, const char *rel)
 {
-	const char *root = strcmp(p->cg_root, "/") ? p->cg_root : "";
-
-	if (snprintf(buf, len, "%s%s", root, rel) >= (int)len)
-		return -ENAMETOOLONG;
-	return 0;
+	cg_remember(ctx, id, rel);
 }
 
 /* What /proc says about a pid; exe and cmdline are owned. */
@@ -712,17 +390,16 @@ struct pc_load {
 
 static void load_cgroup(struct pc_procs *p, int dfd, struct pc_load *ld)
 {
-	char buf[PC_PROC_READ_MAX], rel[PATH_MAX], full[PATH_MAX];
-	struct stat st;
+	char buf[PC_PROC_READ_MAX], rel[PATH_MAX];
+	uint64_t id;
 	size_t n = 0;
 
 	if (!p->cg_root || read_at(dfd, "cgroup", buf, sizeof(buf), &n) ||
 	    pc_parse_cgroup_file(buf, n, rel, sizeof(rel)) ||
-	    cg_full_path(p, rel, full, sizeof(full)) || stat(full, &st) ||
-	    !S_ISDIR(st.st_mode))
+	    pc_cgroup2_dir_id(p->cg_root, rel, &id))
 		return;
-	ld->cgroup_id = st.st_ino;
-	cg_remember(p, st.st_ino, rel);
+	ld->cgroup_id = id;
+	cg_remember(p, id, rel);
 }
 
 static int load_proc(struct pc_procs *p, uint32_t pid, struct pc_load *ld)
@@ -760,7 +437,7 @@ static int load_proc(struct pc_procs *p, uint32_t pid, struct pc_load *ld)
 		if (buf[n - 1] == '\n')
 			n--;
 		if (n)
-			copy_comm(ld->comm, buf, n);
+			pc_copy_comm(ld->comm, buf, n);
 	}
 	if (!read_at(dfd, "status", buf, PC_PROC_READ_MAX, &n) &&
 	    !pc_parse_status(buf, n, &sf))
@@ -848,7 +525,7 @@ static void maybe_refresh(struct pc_procs *p, struct pc_entry *e,
 		return;
 	if (e->refreshed && within_sec(now, e->refresh_ns))
 		return;
-	copy_comm(e->last_hint, hint, strnlen(hint, PC_COMM_MAX));
+	pc_copy_comm(e->last_hint, hint, strnlen(hint, PC_COMM_MAX));
 	e->refreshed = 1;
 	e->refresh_ns = now;
 	if (try_load(p, e, now, 1) == -ENOENT)
@@ -887,7 +564,7 @@ static struct pc_entry *lookup(struct pc_procs *p, uint32_t pid,
 	if (err == -ENOENT && e->state == PC_ST_HINT)
 		mark_gone(e, now);
 	if (e->state == PC_ST_HINT && !e->pub.comm[0] && hint)
-		copy_comm(e->pub.comm, hint, strnlen(hint, PC_COMM_MAX));
+		pc_copy_comm(e->pub.comm, hint, strnlen(hint, PC_COMM_MAX));
 	return e;
 }
 
@@ -937,7 +614,7 @@ void pc_procs_exec(struct pc_procs *p, uint32_t pid, uint32_t ppid,
 	e->refreshed = 0;
 	e->last_hint[0] = '\0';
 	if (comm)
-		copy_comm(e->pub.comm, comm, strnlen(comm, PC_COMM_MAX));
+		pc_copy_comm(e->pub.comm, comm, strnlen(comm, PC_COMM_MAX));
 	free(e->pub.exe);
 	e->pub.exe = NULL;
 	if (snprintf(path, sizeof(path), "%s/%u/exe", p->proc_root, pid) <
@@ -981,7 +658,7 @@ void pc_procs_fork(struct pc_procs *p, uint32_t pid, uint32_t ppid,
 		return;
 	e->pub.ppid = ppid;
 	if (comm && comm[0])
-		copy_comm(e->pub.comm, comm, strnlen(comm, PC_COMM_MAX));
+		pc_copy_comm(e->pub.comm, comm, strnlen(comm, PC_COMM_MAX));
 	else if (parent)
 		memcpy(e->pub.comm, parent->pub.comm, sizeof(e->pub.comm));
 	if (!parent || parent->state != PC_ST_FULL) {
@@ -1066,14 +743,6 @@ void pc_procs_expire(struct pc_procs *p, uint64_t now_ns, uint64_t keep_ns)
 	sweep(p, now_ns);
 }
 
-static int parse_pid_name(const char *name, uint32_t *pid)
-{
-	const char *s = name;
-
-	if (name[0] == '0' || parse_u32(&s, name + strlen(name), pid) || *s)
-		return -EINVAL;
-	return 0;
-}
 
 int pc_procs_scan(struct pc_procs *p, uint64_t now_ns)
 {
@@ -1089,7 +758,7 @@ int pc_procs_scan(struct pc_procs *p, uint64_t now_ns)
 		goto out;
 	}
 	while ((de = readdir(d))) {
-		if (parse_pid_name(de->d_name, &pid))
+		if (pc_parse_pid_name(de->d_name, &pid))
 			continue;
 		e = htab_get(&p->procs, pid);
 		if (e && e->state == PC_ST_FULL && !e->pub.exited)
@@ -1165,75 +834,6 @@ const char *pc_user_name(struct pc_procs *p, uint32_t uid)
 
 /* ---- cgroups ---- */
 
-/* Remembers every directory below fd (which it closes), rel being the
- * path of fd relative to the cgroup2 root ("" for the root itself). */
-static void cg_walk_dir(struct pc_procs *p, int fd, dev_t dev, char *rel,
-			size_t rlen, int depth, size_t *budget)
-{
-	struct dirent *de;
-	struct stat st;
-	size_t nlen;
-	DIR *d;
-	int cfd;
-
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while (*budget && (de = readdir(d))) {
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-			continue;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		nlen = strlen(de->d_name);
-		if (rlen + 1 + nlen >= PATH_MAX)
-			continue;
-		cfd = openat(dirfd(d), de->d_name,
-			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (cfd < 0)
-			continue;
-		if (fstat(cfd, &st) || st.st_dev != dev) {
-			close(cfd);
-			continue;
-		}
-		(*budget)--;
-		rel[rlen] = '/';
-		memcpy(rel + rlen + 1, de->d_name, nlen + 1);
-		cg_remember(p, st.st_ino, rel);
-		if (depth + 1 < PC_CG_WALK_DEPTH)
-			cg_walk_dir(p, cfd, dev, rel, rlen + 1 + nlen,
-				    depth + 1, budget);
-		else
-			close(cfd);
-		rel[rlen] = '\0';
-	}
-	closedir(d);
-}
-
-static int cg_walk(struct pc_procs *p)
-{
-	size_t budget = PC_CG_WALK_DIRS;
-	char rel[PATH_MAX] = "";
-	struct stat st;
-	int fd, err = 0;
-
-	fd = open(p->cg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
-		goto out;
-	}
-	cg_remember(p, st.st_ino, "/");
-	cg_walk_dir(p, fd, st.st_dev, rel, 0, 0, &budget);
-out:
-	return err;
-}
-
 const char *pc_cgroup_path(struct pc_procs *p, uint64_t cgroup_id)
 {
 	struct pc_cgroup *c;
@@ -1251,65 +851,22 @@ const char *pc_cgroup_path(struct pc_procs *p, uint64_t cgroup_id)
 		return NULL;
 	p->cg_walked = 1;
 	p->cg_walk_ns = now;
-	cg_walk(p);
+	pc_cgroup2_walk(p->cg_root, cg_visit, p);
 	c = htab_get(&p->cgroups, cgroup_id);
 	return c ? c->path : NULL;
 }
 
-/* Canonical "/a/b" form of a path relative to the root; ".." refused. */
-static int cg_normalize(const char *s, char *out, size_t outlen)
-{
-	size_t n = 0, len;
-	const char *seg;
-
-	for (;;) {
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		seg = s;
-		while (*s && *s != '/')
-			s++;
-		len = s - seg;
-		if (len == 1 && seg[0] == '.')
-			continue;
-		if (len == 2 && seg[0] == '.' && seg[1] == '.')
-			return -ENOENT;
-		if (n + 1 + len >= outlen)
-			return -ENOENT;
-		out[n++] = '/';
-		memcpy(out + n, seg, len);
-		n += len;
-	}
-	if (!n)
-		out[n++] = '/';
-	out[n] = '\0';
-	return 0;
-}
-
 int pc_cgroup_id(struct pc_procs *p, const char *path, uint64_t *id)
 {
-	char rel[PATH_MAX], full[PATH_MAX];
-	struct stat root, st;
-	size_t rootlen;
+	char rel[PATH_MAX];
 	int err = -ENOENT;
 
 	if (!p || !p->cg_root || !path)
 		goto out;
-	rootlen = strlen(p->cg_root);
-	if (strcmp(p->cg_root, "/") && !strncmp(path, p->cg_root, rootlen) &&
-	    (path[rootlen] == '/' || path[rootlen] == '\0'))
-		path += rootlen;
-	if (cg_normalize(path, rel, sizeof(rel)) ||
-	    cg_full_path(p, rel, full, sizeof(full)))
+	err = pc_cgroup2_path_id(p->cg_root, path, rel, sizeof(rel), id);
+	if (err)
 		goto out;
-	/* Must be a directory of the cgroup2 file system itself. */
-	if (stat(p->cg_root, &root) || stat(full, &st) ||
-	    !S_ISDIR(st.st_mode) || st.st_dev != root.st_dev)
-		goto out;
-	*id = st.st_ino;
-	cg_remember(p, st.st_ino, rel);
-	err = 0;
+	cg_remember(p, *id, rel);
 out:
 	return err;
 }

@@ -8,8 +8,10 @@
 #include <stdint.h>
 #include <stddef.h>
 
-/* Longest command line kept per process, in bytes (longer ones are cut). */
-#define PC_CMDLINE_MAX 4096
+/* The /proc parsers (PC_CMDLINE_MAX, pc_parse_*, pc_join_args) and the
+ * cgroup2 mount (pc_find_cgroup2), for the callers of this cache. */
+#include "cgroups.h"
+#include "procparse.h"
 
 struct pc_proc {
 	uint32_t pid, ppid, uid; /* ppid: 0 when unknown, uid: UINT32_MAX */
@@ -88,51 +90,5 @@ const char *pc_cgroup_path(struct pc_procs *p, uint64_t cgroup_id);
 /* Inverse, for the --cgroup filter: id of path (absolute under the mount,
  * or relative to the cgroup2 root). Returns 0 or -ENOENT. */
 int pc_cgroup_id(struct pc_procs *p, const char *path, uint64_t *id);
-
-/* Finds the cgroup2 mount point in proc_root/self/mountinfo.
- * Returns 0, -ENOENT, -ENAMETOOLONG or the errno of reading the file. */
-int pc_find_cgroup2(const char *proc_root, char *buf, size_t len);
-
-/* Parsers of /proc contents, exposed for tests and fuzzing. None of them
- * needs a NUL terminator: they read exactly len bytes. */
-
-struct pc_stat_fields {
-	uint32_t pid;
-	char comm[16];      /* cut to 15 bytes, NUL-terminated */
-	char state;
-	uint32_t ppid;
-	uint64_t starttime; /* clock ticks after boot; 0 when absent */
-};
-
-/* Parses /proc/PID/stat ("pid (comm) state ppid ..."). comm may hold
- * spaces and ')': it ends at the last ')'. Returns 0 or -EINVAL. */
-int pc_parse_stat(const char *buf, size_t len, struct pc_stat_fields *out);
-
-struct pc_status_fields {
-	uint32_t uid;  /* real uid, from "Uid:" */
-	uint32_t tgid;
-	uint32_t ppid;
-	int has_uid, has_tgid, has_ppid;
-};
-
-/* Parses /proc/PID/status. Returns 0 when a "Uid:" line was found,
- * -EINVAL otherwise; the has_ flags say which fields were found. */
-int pc_parse_status(const char *buf, size_t len,
-		    struct pc_status_fields *out);
-
-/* Finds the cgroup v2 line "0::/path" of /proc/PID/cgroup and copies the
- * path into out. Returns 0, -ENOENT or -ENAMETOOLONG. */
-int pc_parse_cgroup_file(const char *buf, size_t len, char *out,
-			 size_t outlen);
-
-/* Finds the first cgroup2 mount point in mountinfo contents, undoing the
- * octal escapes (\040). Returns 0, -ENOENT or -ENAMETOOLONG. */
-int pc_parse_mountinfo_cgroup2(const char *buf, size_t len, char *out,
-			       size_t outlen);
-
-/* Joins NUL-separated argv into one string: each NUL becomes a space, one
- * trailing NUL is dropped, at most PC_CMDLINE_MAX bytes are kept. Returns
- * a malloc'd string, or NULL when empty or out of memory. */
-char *pc_join_args(const char *args, size_t len);
 
 #endif

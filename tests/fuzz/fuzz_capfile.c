@@ -1,4 +1,4 @@
-// sources: src/capfile_read.c src/procmeta.c src/print.c src/decode.c src/escape.c src/procinfo.c
+// sources: src/capfile_read.c src/procmeta.c src/print.c src/decode.c src/escape.c src/procinfo.c src/procparse.c src/cgroups.c
 /* libFuzzer target for src/capfile_read.c: arbitrary bytes as a pcap or
  * pcapng file, every packet then formatted as text and JSON lines from the
  * file's process info (the -r path), with invariants checked by trapping.

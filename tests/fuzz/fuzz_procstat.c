@@ -1,4 +1,4 @@
-// sources: src/procinfo.c
+// sources: src/procparse.c
 /* libFuzzer target for the /proc parsers of src/procinfo.c: every input goes
  * through the stat, status, cgroup and mountinfo parsers and the argv joiner,
  * output invariants checked. Not for the cache itself (unit tests do that). */
