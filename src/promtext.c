@@ -21,9 +21,10 @@ struct series {
 	struct series *next;         /* hash chain */
 	struct series *prev_all, *next_all; /* creation order, for rendering */
 	uint64_t hash;
-	char *key;                   /* pid (or empty) + escaped labels */
+	char *key;                   /* pid \n exe \n cmd \n owner, escaped; then
+				      * the three values again, NUL-terminated */
 	uint32_t pid;                /* 0 with by_exe */
-	char *exe, *cmd, *owner;     /* escaped, point into key */
+	char *exe, *cmd, *owner;     /* escaped, point after the key */
 	uint64_t val[NVALS];
 	size_t refs;                 /* tracks pointing here */
 	size_t live;                 /* of which not exited */
@@ -199,7 +200,7 @@ static struct series *get_series(struct pc_prom *p, uint32_t pid, const struct p
 		pidbuf[0] = 0;
 	/* key: pid \n exe \n cmd \n owner (escaped values hold no newline) */
 	klen = lp + 1 + le + 1 + lc + 1 + lo;
-	k = malloc(klen + 1);
+	k = malloc(2 * (klen + 1));
 	if (!k)
 		return NULL;
 	snprintf(k, klen + 1, "%s\n%s\n%s\n%s", pidbuf, exe, cmd, owner);
@@ -222,8 +223,9 @@ static struct series *get_series(struct pc_prom *p, uint32_t pid, const struct p
 	s->hash = h;
 	s->key = k;
 	s->pid = pid;
-	/* split the key in place into the three label values */
-	s->exe = k + lp + 1;
+	/* a copy of the key after it, split into the three label values */
+	memcpy(k + klen + 1, k, klen + 1);
+	s->exe = k + klen + 1 + lp + 1;
 	s->cmd = s->exe + le + 1;
 	s->owner = s->cmd + lc + 1;
 	s->exe[le] = s->cmd[lc] = 0;
@@ -295,7 +297,7 @@ int pc_prom_observe(struct pc_prom *p, uint32_t pid, const struct pc_prom_labels
 {
 	uint64_t raw[NVALS] = { tr->tx_bytes, tr->rx_bytes, tr->tx_packets, tr->rx_packets };
 	struct track **tp, *t;
-	struct series *s = NULL;
+	struct series *s;
 
 	if (!pid) {
 		grow(p->unowned, p->unowned_raw, raw);
@@ -313,11 +315,11 @@ int pc_prom_observe(struct pc_prom *p, uint32_t pid, const struct pc_prom_labels
 		p->tracks[pid % TRACK_BUCKETS] = t;
 	}
 	t->gen = p->gen;
-	/* labels stay those of the process's lifetime once it exited */
-	if (!(exited && t->s))
+	/* A pid keeps the labels it was first seen with: what the process
+	 * cache knows about it can change (exe from the exec event, then from
+	 * /proc), and a new label set would restart its counters from 0. */
+	if (!t->s) {
 		s = get_series(p, pid, l);
-	if (s != t->s && !(exited && t->s)) {
-		detach(t, now_ns);
 		attach(t, s);
 	}
 	if (exited && !t->exited) {

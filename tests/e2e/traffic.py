@@ -34,6 +34,8 @@ from cli_helpers import TestError, _end, _track  # noqa: E402
 #             {"tx_bytes", "rx_bytes"}, exits
 #   tcp-loop  {addr, rate, size}: a TCP connection to itself, size bytes each
 #             way rate times a second until exit
+#   churn     {to, n, k, size}: forks n children one after the other, each
+#             sends k datagrams of size bytes and exits; reports {"children"}
 # Every role exits with status "exit" (default 0).
 ROLE_SRC = r'''
 import ctypes, json, os, select, socket, sys, time
@@ -135,6 +137,20 @@ elif role == "tcp-client":
         rx += len(d)
     c.close()
     say({"tx_bytes": cfg["n"], "rx_bytes": rx})
+elif role == "churn":
+    to = (cfg["to"][0], cfg["to"][1])
+    say({"pid": os.getpid(), "port": 0})
+    pids = []
+    for i in range(cfg["n"]):
+        pid = os.fork()
+        if pid == 0:
+            s = socket.socket(fam(to[0]), socket.SOCK_DGRAM)
+            for _ in range(cfg["k"]):
+                s.sendto(b"c" * cfg["size"], to)
+            os._exit(0)
+        pids.append(pid)
+        os.waitpid(pid, 0)
+    say({"children": pids})
 elif role == "tcp-loop":
     l = socket.socket(fam(cfg["addr"]), socket.SOCK_STREAM)
     l.bind((cfg["addr"], 0)); l.listen(1)
