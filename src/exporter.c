@@ -25,7 +25,7 @@
 #define DEFAULT_LISTEN "127.0.0.1:9888"
 #define IDLE_NS (60ULL * 1000000000)        /* kernel entries idle this long are deleted */
 #define REFRESH_NS (10ULL * 1000000000)     /* update at least this often without scrapes */
-#define MIN_REFRESH_NS (200ULL * 1000000)   /* scrapes closer than this share an update */
+#define MIN_REFRESH_NS (100ULL * 1000000)   /* scrapes closer than this share an update */
 #define PROC_KEEP_NS (120ULL * 1000000000)  /* exited processes kept by the cache */
 #define KEEP_INTERVALS 3                    /* updates an exited pid stays in flowtab rows */
 #define MAX_SERIES 50000

@@ -23,6 +23,8 @@ TESTS = [
     "PIDCAP_BPF_VARIANT=compat accuracy.py",
     "test_cli.py",
     "test_capfile.py",
+    "test_top.py",
+    "test_exporter.py",
 ]
 TEST_TIMEOUT = 600  # seconds per script
 SUMMARY_RE = re.compile(r"^([\w.-]+): (\d+) passed, (\d+) failed$")

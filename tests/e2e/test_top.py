@@ -186,7 +186,10 @@ def test_command_follow():
     """top -- CMD: counts CMD's traffic, ends with it and exits with its status."""
     sink = Role(role="udp-sink", addr="127.0.0.1")
     try:
-        cap = Capture(PIDCAP, ["top", "--batch", "--json", "-d", "0.3", "--", sys.executable,
+        # the command's reports go to stderr: on the shared stdout they could
+        # land in the middle of a long snapshot line
+        cap = Capture(PIDCAP, ["top", "--batch", "--json", "-d", "0.3", "--", "sh", "-c",
+                               'exec "$0" "$@" >&2', sys.executable,
                                "-c", __import__("traffic").ROLE_SRC,
                                '{"role": "udp-send", "to": ["127.0.0.1", %d], "n": 50, '
                                '"size": 300, "rate": 100, "comm": "pctop-cmd", "exit": 7}'
@@ -195,10 +198,9 @@ def test_command_follow():
     finally:
         sink.close()
     check(rc == 7, f"exit {rc}, want the command's 7: {cap.errtext()[-300:]!r}")
-    recs = cap.records()
-    hello = [r for r in recs if "pid" in r and "processes" not in r]
-    check(hello, "the command's first line is missing")
-    pid = hello[0]["pid"]
+    hello = re.search(r'^\{"pid": (\d+), "port"', cap.errtext(), re.M)
+    check(hello, f"the command's first line is missing: {cap.errtext()[-300:]!r}")
+    pid = int(hello.group(1))
     best = best_rows(snapshots(cap))
     check(pid in best, f"command pid {pid} in no snapshot")
     check(best[pid]["tx_payload"] == 50 * 300, f"command's tx_payload {best[pid]['tx_payload']}, "
