@@ -1,10 +1,14 @@
 #!/bin/sh
-# Installs the Debian 12 packages pidcap needs to build and to test.
+# Installs the Debian 12 packages pidcap needs to build, to test (--test) and
+# to benchmark (--bench).
 # Not for anything else: it only adds packages that are missing.
 set -eu
 PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps libncurses-dev libmicrohttpd-dev"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libclang-rt-14-dev tmux tshark prometheus"
+fi
+if [ "${1:-}" = "--bench" ]; then
+	PKGS="$PKGS iperf3 tcpdump nethogs"
 fi
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,304 @@
+"""Tables, targets and profile notes of pidcap's benchmark, in markdown.
+
+For: turning the per-run measurements of run.py into "median (min-max)"
+cells, ratios against the same repetition's baseline, the target verdicts,
+and the results file. Not for: measuring anything.
+"""
+
+import statistics
+
+NONE = "none"
+
+
+def vals(runs, key):
+    """The values of key over the runs that have it (failed runs are skipped)."""
+    return [r[key] for r in runs if "error" not in r and r.get(key) is not None]
+
+
+def paired(series, label, key, base=NONE, base_key=None, fn=lambda a, b: a / b if b else None):
+    """fn(run[key], baseline run[base_key]) for each repetition that has both."""
+    by_rep = {r["rep"]: r for r in series.get(base, []) if "error" not in r}
+    out = []
+    for r in series.get(label, []):
+        b = by_rep.get(r["rep"])
+        if "error" in r or b is None or r.get(key) is None or b.get(base_key or key) is None:
+            continue
+        v = fn(r[key], b[base_key or key])
+        if v is not None:
+            out.append(v)
+    return out
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def cell(xs, fmt="{:.2f}", scale=1.0):
+    """"median (min–max)" of xs, or "—" when nothing was measured."""
+    if not xs:
+        return "—"
+    xs = [x * scale for x in xs]
+    m = fmt.format(statistics.median(xs))
+    if len(xs) == 1 or min(xs) == max(xs):
+        return f"{m} (n={len(xs)})" if len(xs) == 1 else m
+    return f"{m} ({fmt.format(min(xs))}–{fmt.format(max(xs))})"
+
+
+def errors(series):
+    out = []
+    for label, runs in series.items():
+        for r in runs:
+            if "error" in r:
+                out.append(f"{label}, run {r['rep'] + 1}: {r['error']}")
+    return out
+
+
+def table(head, rows, align=None):
+    """A markdown table; align: one letter per column, l or r (default: first l, rest r)."""
+    align = align or "l" + "r" * (len(head) - 1)
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---" if a == "l" else "---:" for a in align) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# ---- derived per-run figures ----------------------------------------------------
+
+def add_derived(res):
+    """Adds per-run figures that need only that run (drop ratio, CPU per packet)."""
+    for series in (res.get("tcp", {}), res.get("udp", {}), res.get("conn", {})):
+        for runs in series.values():
+            for r in runs:
+                if "error" in r:
+                    continue
+                if r.get("captured") is not None and r.get("dropped") is not None:
+                    seen = r["captured"] + r["dropped"]
+                    r["drop_pct"] = 100.0 * r["dropped"] / seen if seen else 0.0
+                if r.get("sent"):
+                    r["sender_cpu_per_pkt"] = r["sender_cpu"] / r["sent"]
+                    if r.get("cpu") is not None:
+                        r["cpu_per_mpkt"] = r["cpu"] / (r["sent"] / 1e6)
+                    if r.get("captured") is not None:
+                        r["delivered_frac"] = r["captured"] / r["sent"]
+                if r.get("ok") and r.get("cpu") is not None:
+                    r["cpu_ms_per_kconn"] = 1000.0 * r["cpu"] / (r["ok"] / 1000.0)
+
+
+# ---- tables ---------------------------------------------------------------------
+
+def tcp_table(s):
+    rows = []
+    for label in s:
+        rows.append([label, cell(vals(s[label], "bps"), scale=1e-9),
+                     "1" if label == NONE else cell(paired(s, label, "bps"), "{:.3f}"),
+                     cell(vals(s[label], "captured"), "{:.0f}"),
+                     cell(vals(s[label], "dropped"), "{:.0f}"),
+                     cell(vals(s[label], "drop_pct"), "{:.2f}"),
+                     cell(vals(s[label], "cpu"), "{:.2f}")])
+    return table(["monitor", "throughput Gbit/s", "throughput vs none", "packets captured",
+                  "dropped", "drop %", "monitor CPU s"], rows)
+
+
+def udp_table(s):
+    rows = []
+    for label in s:
+        rows.append([label, cell(vals(s[label], "rate"), "{:.3f}", 1e-6),
+                     "1" if label == NONE else cell(paired(s, label, "rate"), "{:.3f}"),
+                     "1" if label == NONE else cell(paired(s, label, "sender_cpu_per_pkt"), "{:.2f}"),
+                     cell(vals(s[label], "captured"), "{:.0f}"),
+                     cell(vals(s[label], "dropped"), "{:.0f}"),
+                     cell(vals(s[label], "drop_pct"), "{:.2f}"),
+                     cell(vals(s[label], "delivered_frac"), "{:.3f}"),
+                     cell(vals(s[label], "cpu_per_mpkt"), "{:.2f}"),
+                     cell(vals(s[label], "cpu"), "{:.2f}")])
+    return table(["monitor", "sender Mpkt/s", "sender rate vs none",
+                  "sender CPU per pkt vs none", "delivered to output", "dropped", "drop %",
+                  "delivered / sent", "monitor CPU s per M pkts sent", "monitor CPU s"], rows)
+
+
+def conn_table(s):
+    rows = []
+    for label in s:
+        att = vals(s[label], "attributed_pct")
+        rows.append([label, cell(vals(s[label], "ok"), "{:.0f}"),
+                     "1" if label == NONE else cell(paired(s, label, "ok"), "{:.3f}"),
+                     cell(vals(s[label], "cpu"), "{:.2f}"),
+                     cell(vals(s[label], "cpu_ms_per_kconn"), "{:.0f}"),
+                     cell(vals(s[label], "dropped"), "{:.0f}"),
+                     cell(att, "{:.2f}") if att else "—"])
+    return table(["monitor", "connections completed", "completed vs none", "monitor CPU s",
+                  "monitor CPU ms per 1000 connections", "dropped", "connections attributed %"],
+                 rows)
+
+
+def startup_table(s):
+    rows = []
+    base = s.get(0, [])
+    for level, runs in s.items():
+        def vs0(key):
+            b = {r["rep"]: r[key] for r in base if "error" not in r and r.get(key)}
+            return [r[key] / b[r["rep"]] for r in runs
+                    if "error" not in r and r.get(key) and r["rep"] in b]
+        opened = vals(runs, "opened")
+        rows.append([f"{level:,}", cell(opened, "{:.0f}"), cell(vals(runs, "holders"), "{:.0f}"),
+                     cell(vals(runs, "ready_s"), "{:.3f}"),
+                     "1" if level == 0 else cell(vs0("ready_s"), "{:.2f}"),
+                     cell(vals(runs, "hwm_kib"), "{:.1f}", 1 / 1024),
+                     "1" if level == 0 else cell(vs0("hwm_kib"), "{:.2f}"),
+                     cell(vals(runs, "cpu"), "{:.2f}")])
+    return table(["sockets wanted", "sockets open", "holder processes", "launch to 'listening on' s",
+                  "vs 0 sockets", "VmHWM MiB", "VmHWM vs 0 sockets", "pidcap CPU s (start + 1 s)"],
+                 rows)
+
+
+def attrib_table(runs, cases):
+    rows = []
+    for c in cases + ["all"]:
+        row = [f"**{c}**" if c == "all" else c]
+        for m in ("pidcap", "nethogs", "ss"):
+            row.append(cell([r[m][c] for r in runs if "error" not in r and r[m].get(c) is not None],
+                            "{:.1f}"))
+        rows.append(row)
+    return table(["workload case", "pidcap --json %", "nethogs -t % (upper bound)",
+                  "tcpdump + ss -tunap every 100 ms %"], rows)
+
+
+# ---- targets --------------------------------------------------------------------
+
+def verdict(ok):
+    return "—" if ok is None else ("**met**" if ok else "**MISSED**")
+
+
+def targets(res, top_ok):
+    """[{target, pidcap, reference, ok, profile}] from the medians."""
+    out = []
+    tcp, udp, conn = res.get("tcp", {}), res.get("udp", {}), res.get("conn", {})
+    pc_modes = [m for m in ("pidcap -w", "pidcap") if m in tcp or m in udp]
+
+    def add(name, pv, rv, ok, profile=None, fmt="{:.3f}", note=""):
+        f = (lambda v: "—" if v is None else (fmt.format(v) if isinstance(v, float) else str(v)))
+        out.append({"target": name, "pidcap": f(pv), "reference": f(rv), "ok": ok,
+                    "profile": profile if ok is False else None, "note": note})
+
+    def ratio_note(series, what, key, labels, base=NONE):
+        got = [(lb, med(paired(series, lb, key, base=base))) for lb in labels]
+        got = [f"{lb} {v:.2f}" for lb, v in got if v is not None]
+        return f"{what}: {', '.join(got)}" if got else ""
+
+    td = med(paired(tcp, "tcpdump", "bps"))
+    for m in pc_modes:
+        if m not in tcp:
+            continue
+        pv = med(paired(tcp, m, "bps"))
+        add(f"1. TCP bulk: `{m}` throughput ratio vs none ≥ tcpdump's − 0.05", pv, td,
+            None if pv is None or td is None else pv >= td - 0.05, ("tcp", m))
+        pd, tdd = med(vals(tcp[m], "dropped")), med(vals(tcp.get("tcpdump", []), "dropped"))
+        add(f"1. TCP bulk: `{m}` drops ≤ tcpdump's", pd, tdd,
+            None if pd is None or tdd is None else pd <= tdd, ("tcp", m), "{:.0f}")
+    for m in pc_modes:
+        if m not in udp:
+            continue
+        pv, tv = med(vals(udp[m], "captured")), med(vals(udp.get("tcpdump", []), "captured"))
+        fr = [(lb, med(vals(udp.get(lb, []), "delivered_frac"))) for lb in (m, "tcpdump")]
+        note = "; ".join(x for x in (
+            "delivered / sent: " + ", ".join(f"{lb} {v:.3f}" for lb, v in fr if v is not None),
+            ratio_note(udp, "sender rate vs none", "rate", (m, "tcpdump"))) if x)
+        add(f"2. UDP 64 B: `{m}` packets delivered ≥ tcpdump's", pv, tv,
+            None if pv is None or tv is None else pv >= tv, ("udp", m), "{:.0f}", note)
+        pv, tv = med(vals(udp[m], "drop_pct")), med(vals(udp.get("tcpdump", []), "drop_pct"))
+        add(f"2. UDP 64 B: `{m}` drop % ≤ tcpdump's", pv, tv,
+            None if pv is None or tv is None else pv <= tv, ("udp", m), "{:.2f}")
+    for m in pc_modes:
+        if m not in udp:
+            continue
+        pv, tv = med(vals(udp[m], "cpu_per_mpkt")), med(vals(udp.get("tcpdump", []), "cpu_per_mpkt"))
+        add(f"3. UDP 64 B: `{m}` CPU s per M packets ≤ tcpdump's", pv, tv,
+            None if pv is None or tv is None else pv <= tv, ("udp", m), "{:.2f}",
+            ratio_note(udp, "sender CPU per packet vs none (kernel-side cost)",
+                       "sender_cpu_per_pkt", (m, "tcpdump")))
+    name = "4. `pidcap top` TCP bulk throughput ≥ 0.97 × none"
+    if not top_ok:
+        add(name + " (not measured: `pidcap top --batch` is not in this build)", None, 0.97, None)
+    else:
+        pv = med(paired(tcp, "pidcap top", "bps"))
+        add(name, pv, 0.97, None if pv is None else pv >= 0.97, ("tcp", "pidcap top"),
+            note=ratio_note(udp, "UDP 64 B sender rate vs none", "rate", ("pidcap top",)))
+    pv = med(paired(udp, "pidcap --pid X", "cpu", base="pidcap"))
+    add("4. `pidcap --pid X` (idle X) CPU < 0.10 × `pidcap` capturing everything, UDP load",
+        pv, 0.10, None if pv is None else pv < 0.10, ("udp", "pidcap --pid X"),
+        note=ratio_note(udp, "sender CPU per packet vs none", "sender_cpu_per_pkt",
+                        ("pidcap --pid X", "pidcap")))
+    acc = res.get("attrib", [])
+    ok_runs = [r for r in acc if "error" not in r]
+    worst = min((v for r in ok_runs for c, v in r["pidcap"].items() if v is not None), default=None)
+    add("6. attribution: pidcap 100 % on every case of the workload (worst case, worst run)",
+        worst, 100.0, None if worst is None else worst >= 100.0 - 1e-9, None, "{:.2f}")
+    catt = vals(conn.get("pidcap --json", []), "attributed_pct")
+    worst = min(catt) if catt else None
+    add("6. attribution: pidcap 100 % of the 1,000/s short-lived connections (worst run)",
+        worst, 100.0, None if worst is None else worst >= 100.0 - 1e-9, ("conn", "pidcap --json"),
+        "{:.2f}")
+    return out
+
+
+def targets_table(ts):
+    rows = [[t["target"], t["pidcap"], t["reference"], verdict(t["ok"]), t["note"]] for t in ts]
+    return table(["target (medians of the runs)", "pidcap", "reference", "result", "context"],
+                 rows, "lrrll")
+
+
+# ---- profiles ---------------------------------------------------------------------
+
+def profile_text(p):
+    lines = [f"#### `{p['cmd']}` under the {p['kind']} load (missed: {p['why']})", ""]
+    load, mon = p["load"], p["monitor"]
+    pkts = load.get("packets") or mon.get("captured") or 0
+    lines.append(f"- pidcap used {mon['cpu']:.2f} s CPU (user+sys) for {pkts:,.0f} packets of "
+                 f"load; captured {mon.get('captured')}, dropped {mon.get('dropped')}.")
+    total_ns = sum(ns for _, ns in p["bpf"].values())
+    if p["bpf"]:
+        per_pkt = f", {total_ns / pkts:.0f} ns per packet of load" if pkts else ""
+        share = ""
+        if load.get("sender_cpu"):
+            share = (f"; the load's own processes (senders and receivers) used "
+                     f"{load['sender_cpu']:.2f} s CPU, "
+                     f"so the eBPF programs are {100 * total_ns / 1e9 / load['sender_cpu']:.1f} % of it")
+        lines.append(f"- eBPF programs of this pidcap (kernel.bpf_stats_enabled=1 for this run, "
+                     f"restored to {p['stats_restored_to']}): {total_ns / 1e6:.0f} ms in all"
+                     f"{per_pkt}{share}.")
+        lines.append("")
+        rows = sorted(p["bpf"].items(), key=lambda kv: -kv[1][1])
+        lines.append(table(["program", "runs", "ns per run", "total ms"],
+                           [[n, f"{c:,}", f"{ns / c:.0f}", f"{ns / 1e6:.1f}"]
+                            for n, (c, ns) in rows]))
+    if p["perf"]:
+        lines += ["", "Hottest symbols of the pidcap process (`perf record -g -p PID`, self time):", ""]
+        lines.append(table(["% of pidcap samples", "object", "symbol"],
+                           [[f"{pct:.1f}", dso, f"`{sym}`"] for pct, dso, sym in p["perf"]],
+                           "rll"))
+    if p.get("summary"):
+        lines += ["", p["summary"]]
+    return "\n".join(lines)
+
+
+def where_time_goes(p):
+    """A few sentences on where the time goes, from the numbers of a profile."""
+    mon, load = p["monitor"], p["load"]
+    parts = []
+    if p["perf"] and p.get("shares"):
+        user, kern, bpf = p["shares"]
+        top = ", ".join(f"`{s}` {x:.0f} %" for x, _, s in p["perf"][:4])
+        parts.append(f"pidcap's own {mon['cpu'] * 1000:.0f} ms of CPU: {user:.0f} % of the samples "
+                     f"in user space, {kern:.0f} % in the kernel on its behalf"
+                     f"{f', {bpf:.1f} % in eBPF programs run by its own syscalls' if bpf else ''}; "
+                     f"hottest: {top}")
+    if p["bpf"]:
+        total = sum(ns for _, ns in p["bpf"].values())
+        pkts = load.get("packets") or mon.get("captured") or 0
+        rows = sorted(p["bpf"].items(), key=lambda kv: -kv[1][1])
+        top = ", ".join(f"`{n}` {100 * ns / total:.0f} % ({ns / c:.0f} ns × {c:,} runs)"
+                        for n, (c, ns) in rows[:4])
+        per = f" = {total / pkts:.0f} ns per packet of load" if pkts else ""
+        parts.append(f"Kernel side, charged to the sending and receiving processes and not to "
+                     f"pidcap: its eBPF programs ran {total / 1e6:.0f} ms{per}; {top}")
+    return ("Where the time goes: " + ". ".join(parts) + ".") if parts else ""
