@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs every test layer in order: unit tests (ASan/UBSan), golden -r
 # output of committed capture files, a short fuzz run
-# of every parser of untrusted input, then end-to-end tests as root with
-# real traffic. Prints one summary line per layer and a final
+# of every parser of untrusted input, end-to-end tests as root with
+# real traffic, then the accuracy test on other kernels under qemu
+# (tests/kernels). Prints one summary line per layer and a final
 # "check: N passed, N failed". Any skip is a failure.
 OUT=${1:-build}
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
@@ -28,5 +29,6 @@ layer unit make --no-print-directory OUT="$OUT" unit
 layer golden tests/golden/run.sh "$OUT/pidcap"
 layer fuzz tests/fuzz/run.sh "$FUZZ_SECONDS" "$OUT/fuzz"
 layer e2e python3 tests/e2e/run.py --pidcap "$OUT/pidcap"
+layer kernels python3 tests/kernels/run.py --pidcap "$OUT/pidcap" --out "$OUT/kernels"
 echo "check: $passed_layers passed, $failed_layers failed"
 [ "$failed_layers" = 0 ]

@@ -30,9 +30,9 @@ import workload  # noqa: E402
 
 NAME = "e2e-accuracy"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LISTEN_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
-SETTLE = 1.0         # seconds between the end of the workload and SIGINT
+LISTEN_TIMEOUT = 30.0 * workload.TIMEOUT_SCALE
+STOP_TIMEOUT = 15.0 * workload.TIMEOUT_SCALE
+SETTLE = 1.0 * workload.TIMEOUT_SCALE  # seconds between the end of the workload and SIGINT
 MAX_DETAILS = 15     # bad records listed per case
 KEYS = ("ts", "ifname", "dir", "proto", "src", "sport", "dst", "dport", "len", "payload",
         "pid", "tid", "comm", "uid", "user", "exe", "cmdline", "cgroup", "peer_pid",
@@ -332,6 +332,8 @@ def run(args, workdir):
         if why:
             problems.append(why)
         else:
+            # which eBPF build and hooks pidcap chose on this kernel
+            log(next(line for line in pidcap.stderr().splitlines() if "listening on" in line))
             wl.run(log=log)
             time.sleep(SETTLE)
     finally:

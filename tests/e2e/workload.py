@@ -25,8 +25,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import spawn  # noqa: E402
 
-IO_TIMEOUT = 10.0        # every socket operation of every child
-GO_TIMEOUT = 120.0       # how long case h's processes wait for the capture
+# Emulated kernels (make check-kernels) are slower: PIDCAP_E2E_TIMEOUT_SCALE
+# multiplies every timeout of the workload and of accuracy.py (default 1).
+TIMEOUT_SCALE = float(os.environ.get("PIDCAP_E2E_TIMEOUT_SCALE", "1"))
+IO_TIMEOUT = 10.0 * TIMEOUT_SCALE    # every socket operation of every child
+GO_TIMEOUT = 120.0 * TIMEOUT_SCALE   # how long case h's processes wait for the capture
 V4, V6 = socket.AF_INET, socket.AF_INET6
 LO4, LO6 = "127.0.0.1", "::1"
 PING_CLIENT = "127.0.0.3"    # source of the echo requests: tells them from replies
@@ -451,7 +454,7 @@ def exec_creator(chan, tcp_addr, udp_addr):
     tsock.close()
     usock.close()
     try:
-        out, _ = prog.communicate(b"go\n", timeout=30)
+        out, _ = prog.communicate(b"go\n", timeout=30 * TIMEOUT_SCALE)
     finally:
         if prog.poll() is None:
             prog.kill()
