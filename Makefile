@@ -37,7 +37,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 PURE_SRCS := $(filter-out src/capture.c src/main.c src/session.c src/top.c src/topview.c \
 	src/exporter.c,$(wildcard src/*.c))
 
-.PHONY: all deps test-deps run check unit e2e fuzz clean bench install
+.PHONY: all deps test-deps run check check-kernels unit e2e fuzz clean bench install
 
 PREFIX   ?= /usr/local
 UNITDIR  ?= /etc/systemd/system
@@ -109,6 +109,11 @@ fuzz:
 
 e2e: all
 	$(Q)python3 tests/e2e/run.py --pidcap $(OUT)/pidcap
+
+# The accuracy test on other kernels (tests/kernels/kernels.txt) under qemu;
+# images are cached in PIDCAP_KERNEL_CACHE (default /var/cache/pidcap-kernels).
+check-kernels: test-deps all
+	$(Q)python3 tests/kernels/run.py --pidcap $(OUT)/pidcap --out $(OUT)/kernels
 
 check: test-deps deps all
 	$(Q)tests/check.sh $(OUT)
