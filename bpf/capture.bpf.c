@@ -276,17 +276,17 @@ static __always_inline int filters_on(void)
 		return;                                                       \
 	}
 
-/* Copies len bytes from the IP header on, len kept provably in
- * [1, max] for the verifier. */
+/* Copies len bytes from the IP header on. The bound is checked on len - 1
+ * (wrapping for 0) in the register that is passed on, so that verifiers
+ * older than 6.18 also see len in [1, max]. */
 static __always_inline int load_packet(struct __sk_buff *skb, void *dst, __u64 len, __u64 max)
 {
-	asm volatile("" : "+r"(len));
-	if (len == 0 || len > max)
+	__u64 n = len - 1;
+
+	asm volatile("" : "+r"(n));
+	if (n >= max)
 		return 0;
-	asm volatile("" : "+r"(len));
-	if (len == 0 || len > max)
-		return 0;
-	return bpf_skb_load_bytes(skb, 0, dst, len);
+	return bpf_skb_load_bytes(skb, 0, dst, n + 1);
 }
 
 static __always_inline __u64 wakeup_flags(void)

@@ -155,26 +155,21 @@ int pc_recvmsg6(struct bpf_sock_addr *ctx)
 
 /* listen(): the socket's value is copied into every socket accepted from
  * it (BPF_F_CLONE); mark it so that packet hooks know such a copy names
- * the listener's process, not yet the accepting one. */
+ * the listener's process, not yet the accepting one. sockops programs may
+ * not read "current" on kernels before 6.18: the owner itself was written
+ * by sock_create/post_bind in the process that calls listen(). */
 SEC("sockops")
 int pc_sockops(struct bpf_sock_ops *ops)
 {
 	struct bpf_sock *sk = ops->sk;
 	struct pc_owner *o;
 
-	if (ops->op != BPF_SOCK_OPS_TCP_LISTEN_CB &&
-	    ops->op != BPF_SOCK_OPS_TCP_CONNECT_CB)
-		return 1;
-	if (!sk)
+	if (ops->op != BPF_SOCK_OPS_TCP_LISTEN_CB || !sk)
 		return 1;
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!o)
-		return 1;
-	if (ops->op == BPF_SOCK_OPS_TCP_LISTEN_CB) {
-		owner_from_current(o, PC_HOOK_LISTEN);
+	if (o) {
 		o->listener = 1;
-	} else {
-		owner_from_current(o, PC_HOOK_CONNECT);
+		o->hook = PC_HOOK_LISTEN;
 	}
 	return 1;
 }
@@ -331,6 +326,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(pc_sys_exit, struct pt_regs *regs, long ret)
 {
 	long id = regs->orig_ax;
+	struct pc_owner owner = {};
 	struct pc_accept *ev;
 	__u64 sk;
 
@@ -345,8 +341,10 @@ int BPF_PROG(pc_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
-	owner_from_current(&ev->owner, PC_HOOK_ACCEPT);
-	bpf_map_update_elem(&users, &sk, &ev->owner, BPF_ANY);
+	owner_from_current(&owner, PC_HOOK_ACCEPT);
+	/* map values from the stack: 6.1 refuses ring buffer memory here */
+	bpf_map_update_elem(&users, &sk, &owner, BPF_ANY);
+	ev->owner = owner;
 	ev->type = PC_REC_ACCEPT;
 	ev->sk = sk;
 	ev->ts_ns = bpf_ktime_get_ns();

@@ -78,14 +78,14 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 
 	(void)level;
 	va_copy(copy, ap);
-	vsnprintf(line, sizeof(line), fmt, copy);
+	vsnprintf(line, sizeof(line), fmt, copy); /* enough for the prefix */
 	va_end(copy);
 	if (sscanf(line, "libbpf: prog '%63[^']': failed to load", name) == 1 ||
 	    sscanf(line, "libbpf: prog '%63[^']': BPF program load failed", name) == 1)
 		snprintf(failed_prog, sizeof(failed_prog), "%s", name);
 	if (libbpf_verbose < 2)
 		return 0;
-	return fputs(line, stderr);
+	return vfprintf(stderr, fmt, ap); /* whole, verifier logs included */
 }
 
 /* CAP_* bits that loading, reading kernel memory and attaching to a
