@@ -182,6 +182,19 @@ def test_no_privileges():
     check(not missing, f"message {line!r} does not name {missing}")
 
 
+def test_no_btf():
+    """A kernel without BTF (hidden here by a tmpfs over /sys/kernel/btf in a
+    private mount namespace): exit 1 naming BTF and what to do."""
+    script = ("mount --make-rprivate / && mount -t tmpfs none /sys/kernel/btf && "
+              f"exec {PIDCAP} -i lo")
+    rc, out, err = run(["unshare", "-m", "sh", "-c", script], timeout=30)
+    check(rc == 1, f"exit {rc}, want 1; stderr={err.strip()[-400:]!r}")
+    check("listening on" not in err, "said it was listening")
+    line = stderr_line(err, "BTF")
+    check(line, f"no 'pidcap: ' line about BTF: {err.strip()[-400:]!r}")
+    check("CONFIG_DEBUG_INFO_BTF" in line, f"message {line!r} does not say what is missing")
+
+
 # ---- -c ---------------------------------------------------------------------
 
 def test_count():
@@ -536,6 +549,7 @@ TESTS = [
     ("invalid_filter_portt", filter_error_test(["portt", "80"])),
     ("pid_not_running", test_pid_not_running),
     ("no_privileges", test_no_privileges),
+    ("no_btf", test_no_btf),
     ("count", test_count),
     ("filter_udp_port", test_filter_udp_port),
     ("filter_host", test_filter_host),
