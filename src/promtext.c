@@ -438,10 +438,13 @@ static void series_family(struct buf *b, const struct pc_prom *p, const char *na
 int pc_prom_render(const struct pc_prom *p, const struct pc_prom_self *self, char **out,
 		   size_t *len)
 {
-	struct buf b = { 0 };
+	struct buf b = { .cap = 4096 };
 
 	*out = NULL;
 	*len = 0;
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return -ENOMEM;
 	family(&b, "process_network_io_bytes_total", "counter",
 	       "Bytes on the wire (IP headers included) sent and received by the process's "
 	       "sockets, counted in the kernel.");
