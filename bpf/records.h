@@ -36,6 +36,8 @@ enum pc_dir {
 					  * final once accept() names the process */
 #define PC_PKT_PEER_LISTENER  (1u << 3) /* the same for the peer */
 #define PC_PKT_NO_SOCKET  (1u << 4) /* the packet had no socket at all (kernel generated) */
+#define PC_PKT_GUESS      (1u << 5) /* owner attributed by a guess (user-space fallback:
+				      * e.g. a UDP local port seen only after the packet) */
 
 /* The process that owns a socket, written only from hooks that run in
  * that process's context. Stored in socket local storage. */

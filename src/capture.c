@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "capture.h"
+#include "pcapback.h"
 #include "procinfo.h"
 #include "pidcap.skel.h"
 #include "pidcap_compat.skel.h"
@@ -64,6 +65,7 @@ struct pc_capture {
 	pc_record_fn fn;
 	void *ctx;
 	char method[256];
+	struct pc_pcapback *pb; /* the fallback backend; then nothing above is used */
 };
 
 static int libbpf_verbose;
@@ -302,8 +304,8 @@ static int open_programs(struct pc_capture *cap, const struct pc_capture_opts *o
 	return 0;
 }
 
-int pc_capture_open(struct pc_capture **out, const struct pc_capture_opts *o,
-		    pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
+static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
+		     pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
 {
 	struct pc_capture *cap = NULL;
 	struct bpf_program *prog;
@@ -396,6 +398,7 @@ void pc_capture_close(struct pc_capture *cap)
 
 	if (!cap)
 		return;
+	pc_pcapback_close(cap->pb);
 	for (i = 0; i < cap->nlinks; i++)
 		bpf_link__destroy(cap->links[i]);
 	free(cap->links);
@@ -409,11 +412,15 @@ void pc_capture_close(struct pc_capture *cap)
 
 int pc_capture_fd(const struct pc_capture *cap)
 {
+	if (cap->pb)
+		return pc_pcapback_fd(cap->pb);
 	return ring_buffer__epoll_fd(cap->rb);
 }
 
 int pc_capture_consume(struct pc_capture *cap)
 {
+	if (cap->pb)
+		return pc_pcapback_consume(cap->pb);
 	return ring_buffer__consume(cap->rb);
 }
 
@@ -425,6 +432,8 @@ int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX])
 	__u32 key;
 	int cpu, err = 0;
 
+	if (cap->pb)
+		return pc_pcapback_counters(cap->pb, out);
 	if (ncpu <= 0)
 		return -EINVAL;
 	vals = calloc(ncpu, sizeof(*vals));
@@ -447,6 +456,8 @@ int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid)
 {
 	__u8 one = 1;
 
+	if (cap->pb)
+		return pc_pcapback_add_pid(cap->pb, pid);
 	if (bpf_map_update_elem(bpf_map__fd(cap->filter_pids), &pid, &one, BPF_ANY))
 		return -errno;
 	return 0;
@@ -454,10 +465,72 @@ int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid)
 
 int pc_capture_flows_fd(const struct pc_capture *cap)
 {
+	if (cap->pb)
+		return -1; /* no flows map: packet records feed flowtab instead */
 	return bpf_map__fd(cap->flows);
 }
 
 const char *pc_capture_method(const struct pc_capture *cap)
 {
+	if (cap->pb)
+		return pc_pcapback_method(cap->pb);
 	return cap->method;
+}
+
+int pc_capture_filters_applied(const struct pc_capture *cap)
+{
+	return cap->pb != NULL;
+}
+
+/* The fallback inside a pc_capture shell, so that every call dispatches. */
+static int pcap_open(struct pc_capture **out, const struct pc_capture_opts *o, pc_record_fn fn,
+		     void *ctx, char *errbuf, size_t errlen)
+{
+	struct pc_capture *cap = calloc(1, sizeof(*cap));
+	int err;
+
+	*out = NULL;
+	if (!cap) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	cap->cgroup_fd = -1;
+	err = pc_pcapback_open(&cap->pb, o, fn, ctx, errbuf, errlen);
+	if (err) {
+		free(cap);
+		return err;
+	}
+	*out = cap;
+	return 0;
+}
+
+/* eBPF, the fallback, or eBPF and then the fallback (auto): the one
+ * notice line says why eBPF was not used and what the fallback misses. */
+int pc_capture_open(struct pc_capture **out, const struct pc_capture_opts *o,
+		    pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
+{
+	char why[512], line[1024];
+	int err;
+
+	if (o->backend == PC_BACKEND_PCAP)
+		return pcap_open(out, o, fn, ctx, errbuf, errlen);
+	err = ebpf_open(out, o, fn, ctx, errbuf, errlen);
+	if (!err || o->backend == PC_BACKEND_EBPF)
+		return err;
+	snprintf(why, sizeof(why), "%s", errbuf);
+	err = pcap_open(out, o, fn, ctx, errbuf, errlen);
+	if (err) {
+		snprintf(line, sizeof(line), "eBPF: %s; fallback: %s", why, errbuf);
+		snprintf(errbuf, errlen, "%s", line);
+		return err;
+	}
+	if (o->notice) {
+		snprintf(line, sizeof(line),
+			 "eBPF not used (%s); falling back to libpcap + sock_diag + /proc "
+			 "(--backend pcap): packets of short-lived processes may have no process, "
+			 "unbound UDP, raw and ping sockets have none, other network namespaces "
+			 "are not captured", why);
+		o->notice(o->notice_ctx, line);
+	}
+	return 0;
 }

@@ -8,6 +8,13 @@
 #include <stdint.h>
 #include "records.h"
 
+/* Which capture backend pc_capture_open uses (--backend). */
+enum pc_backend {
+	PC_BACKEND_AUTO = 0, /* eBPF when it loads, else the fallback with a notice */
+	PC_BACKEND_EBPF,     /* eBPF only: its error otherwise */
+	PC_BACKEND_PCAP,     /* the fallback: libpcap + sock_diag + /proc (pcapback.c) */
+};
+
 struct pc_capture_opts {
 	uint32_t snaplen;          /* bytes of each packet to copy */
 	int want_in, want_out;     /* -Q */
@@ -24,7 +31,19 @@ struct pc_capture_opts {
 	size_t ring_bytes;         /* power of two */
 	int verbose;               /* 2: show libbpf and verifier logs */
 	int count_mode;            /* sum traffic per process and connection in
-				    * the kernel (flows map), no packet records */
+				    * the kernel (flows map), no packet records;
+				    * the fallback has no flows map: it sends
+				    * header-only packet records instead */
+	int backend;               /* enum pc_backend */
+	const char *filter;        /* pcap expression: the fallback compiles it
+				    * into its packet socket (eBPF: caller filters) */
+	char *const *ifaces;       /* -i names ("any" = all): the fallback captures
+				    * only these (eBPF: caller filters) */
+	size_t nifaces;
+	/* One-line notices for the user (auto falling back to pcap: why, and
+	 * what the fallback cannot see). NULL: none. */
+	void (*notice)(void *ctx, const char *line);
+	void *notice_ctx;
 };
 
 /* Called for every ring buffer record, in order. Return 0 to go on. */
@@ -52,5 +71,8 @@ int pc_capture_flows_fd(const struct pc_capture *cap);
 int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid);
 /* One line naming the hooks in use, for the start-up message. */
 const char *pc_capture_method(const struct pc_capture *cap);
+/* 1 when the backend already applied opts->filter and opts->ifaces in
+ * the kernel (the fallback), so the caller need not match them again. */
+int pc_capture_filters_applied(const struct pc_capture *cap);
 
 #endif

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "capture.h"
 #include "options.h"
 
 enum {
@@ -21,6 +22,7 @@ enum {
 	OPT_LISTEN,
 	OPT_BY_EXE,
 	OPT_GRACE,
+	OPT_BACKEND,
 };
 
 #define M_CAP (1u << PC_MODE_CAPTURE)
@@ -58,6 +60,7 @@ static const struct pc_opt {
 	{ "cgroup", 1, OPT_CGROUP, "PATH", "only packets of processes in cgroup v2 PATH", M_ALL },
 	{ "help", 0, OPT_HELP, NULL, "show this help and exit", M_ALL },
 	{ "version", 0, OPT_VERSION, NULL, "show the version and exit", M_ALL },
+	{ "backend", 1, OPT_BACKEND, "ebpf|pcap|auto", "capture with eBPF, or libpcap + sock_diag + /proc lookups (fewer packets attributed); auto: eBPF if it loads (default)", M_ALL },
 	{ NULL, 1, 'd', "SECONDS", "top: refresh every SECONDS (default 1)", M_TOP },
 	{ NULL, 1, 'n', "ITERATIONS", "top: stop after ITERATIONS refreshes", M_TOP },
 	{ "batch", 0, OPT_BATCH, NULL, "top: print a text (or --json) snapshot per interval, no curses", M_TOP },
@@ -351,6 +354,18 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 			o->cgroup = strdup(optarg);
 			if (!o->cgroup)
 				goto nomem;
+			break;
+		case OPT_BACKEND:
+			if (!strcmp(optarg, "auto")) {
+				o->backend = PC_BACKEND_AUTO;
+			} else if (!strcmp(optarg, "ebpf")) {
+				o->backend = PC_BACKEND_EBPF;
+			} else if (!strcmp(optarg, "pcap")) {
+				o->backend = PC_BACKEND_PCAP;
+			} else {
+				snprintf(err, errlen, "invalid --backend '%s': want ebpf, pcap or auto", optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_HELP:
 			o->help = 1;

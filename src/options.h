@@ -45,6 +45,7 @@ struct pc_options {
 	char *listen;           /* exporter --listen ADDR:PORT */
 	int by_exe;             /* exporter --by-exe */
 	uint32_t grace_secs;    /* exporter --grace */
+	int backend;            /* --backend: enum pc_backend (capture.h) */
 	int help, version;
 };
 

@@ -28,6 +28,13 @@ void pc_session_init(struct pc_session *s)
 	s->go_fd = -1;
 }
 
+/* The capture's one-line notices (the fallback's reason) go to stderr. */
+static void notice_stderr(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "pidcap: %s\n", line);
+}
+
 static int check_pids(const struct pc_options *opt, char *err, size_t errlen)
 {
 	char path[64];
@@ -134,6 +141,11 @@ int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
 	co->comm = opt->comm;
 	co->uid_set = opt->uid_set;
 	co->uid = opt->uid;
+	co->backend = opt->backend;
+	co->filter = opt->filter;
+	co->ifaces = opt->ifaces;
+	co->nifaces = opt->nifaces;
+	co->notice = notice_stderr;
 	if (opt->cmd) {
 		ret = start_command(s, opt, err, errlen);
 		if (ret)
