@@ -107,7 +107,9 @@ static void put_who_text(struct out *o, const struct who *w)
 
 static void put_who_detail(struct out *o, const char *prefix, const struct who *w)
 {
-	put(o, " %stid=%u %suid=%u", prefix, w->tid, prefix, w->uid);
+	if (w->tid) /* 0: the thread is not known (the fallback backend) */
+		put(o, " %stid=%u", prefix, w->tid);
+	put(o, " %suid=%u", prefix, w->uid);
 	if (w->have_user) {
 		put(o, "(");
 		put_text_str(o, w->user, 1);
@@ -175,6 +177,8 @@ static void format_text(struct pc_printer *pr, const struct pc_packet *rec,
 		else
 			put(o, "(no process)");
 	}
+	if (rec->flags & PC_PKT_GUESS)
+		put(o, " (guess)");
 	if (pr->verbose) {
 		if (own->known)
 			put_who_detail(o, "", own);
@@ -193,7 +197,9 @@ static void put_json_who(struct out *o, const char *prefix, const struct who *w,
 			put(o, ",\"uid\":null,\"user\":null,\"exe\":null,\"cmdline\":null,\"cgroup\":null");
 		return;
 	}
-	put(o, ",\"%spid\":%u,\"%stid\":%u,\"%scomm\":", prefix, w->pid, prefix, w->tid, prefix);
+	put(o, ",\"%spid\":%u,\"%stid\":", prefix, w->pid, prefix);
+	put(o, w->tid ? "%u" : "null", w->tid);
+	put(o, ",\"%scomm\":", prefix);
 	put_json_str(o, w->comm);
 	if (!full)
 		return;
@@ -239,6 +245,8 @@ static void format_json(struct pc_printer *pr, const struct pc_packet *rec,
 	put(o, rec->netns ? "%u" : "null", rec->netns);
 	if (pr->verbose && rec->flags & (PC_PKT_OWNER_LISTENER | PC_PKT_PEER_LISTENER))
 		put(o, ",\"listener_owner\":true");
+	if (rec->flags & PC_PKT_GUESS)
+		put(o, ",\"guess\":true");
 	put(o, "}");
 }
 
