@@ -334,10 +334,10 @@ static void draw_frame(struct pc_topview *v)
 	}
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	snprintf(line, sizeof(line), "pidcap top  %s  every %gs  sort: %s  %zu processes  %s%s%s%s%s",
+	snprintf(line, sizeof(line), "pidcap top  %s  every %gs  sort: %s  %zu processes  %s%s%s%s",
 		 clock, v->delay, sort_names[v->sort], v->norder, v->bits ? "bits" : "bytes",
 		 v->unit == PC_UNIT_K ? " K" : v->unit == PC_UNIT_M ? " M" : "",
-		 v->paused ? "  [PAUSED]" : "", v->filter[0] ? "  filter: " : "", "");
+		 v->paused ? "  [PAUSED]" : "", v->filter[0] ? "  filter: " : "");
 	mvaddnstr(0, 0, line, COLS);
 	if (v->filter[0]) {
 		char f[FILTER_MAX * 4];
