@@ -52,8 +52,14 @@ struct exporter {
 static int on_record(void *ctx, const void *rec, size_t size)
 {
 	struct exporter *e = ctx;
-	uint32_t pid = pc_session_proc_event(e->procs, rec, size);
+	uint32_t pid;
 
+	if (*(const uint8_t *)rec == PC_REC_PACKET) { /* the fallback: counted here */
+		if (e->ft)
+			pc_flowtab_add_packet(e->ft, rec, size);
+		return 0;
+	}
+	pid = pc_session_proc_event(e->procs, rec, size);
 	if (pid && e->ft)
 		pc_flowtab_exited(e->ft, pid);
 	return 0;

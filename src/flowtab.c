@@ -8,6 +8,8 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <netinet/in.h>
+#include "decode.h"
 #include "flowtab.h"
 
 #define MAX_ENTRIES (1u << 18) /* user-space flows kept, kernel's 64K included */
@@ -19,6 +21,7 @@ struct entry {
 	uint64_t seen_bytes, seen_payload, seen_packets; /* kernel sums at last read */
 	uint64_t bytes, payload, packets;                /* totals, deletions survived */
 	uint64_t delta_bytes, delta_packets;             /* over the last interval */
+	uint64_t pend_bytes, pend_packets;               /* added in user space since */
 	uint64_t last_ns;
 	uint32_t uid, tid;
 	char comm[PC_COMM_LEN];
@@ -431,10 +434,11 @@ int pc_flowtab_update(struct pc_flowtab *t, uint64_t now_ns, uint64_t idle_ns)
 
 	t->generation++;
 	for (i = 0; i < t->cap; i++) {
-		t->e[i].delta_bytes = 0;
-		t->e[i].delta_packets = 0;
+		t->e[i].delta_bytes = t->e[i].pend_bytes;
+		t->e[i].delta_packets = t->e[i].pend_packets;
+		t->e[i].pend_bytes = t->e[i].pend_packets = 0;
 	}
-	while (!bpf_map_get_next_key(t->fd, prev, &next)) {
+	while (t->fd >= 0 && !bpf_map_get_next_key(t->fd, prev, &next)) {
 		key = next;
 		prev = &key;
 		err = absorb(t, &key, now_ns, idle_ns);
@@ -464,4 +468,70 @@ size_t pc_flowtab_rows(const struct pc_flowtab *t, const struct pc_proc_row **ro
 void pc_flowtab_totals(const struct pc_flowtab *t, struct pc_traffic *sum)
 {
 	*sum = t->totals;
+}
+
+int pc_flowtab_add(struct pc_flowtab *t, const struct pc_flow_key *k, uint64_t bytes,
+		   uint64_t payload, uint64_t packets, const struct pc_owner *owner, uint64_t ts_ns)
+{
+	struct entry *e = find_or_add(t, k);
+
+	if (!e)
+		return -ENOSPC;
+	e->bytes += bytes;
+	e->payload += payload;
+	e->packets += packets;
+	e->pend_bytes += bytes;
+	e->pend_packets += packets;
+	if (ts_ns > e->last_ns)
+		e->last_ns = ts_ns;
+	if (owner && owner->pid) {
+		memcpy(e->comm, owner->comm, sizeof(e->comm));
+		e->uid = owner->uid;
+		e->tid = owner->tid;
+	}
+	return 0;
+}
+
+/* One end of a packet as seen from its process. */
+static int add_end(struct pc_flowtab *t, const struct pc_packet *rec, const struct pc_decoded *d,
+		   const struct pc_owner *ow, int dir, uint64_t payload)
+{
+	struct pc_flow_key k;
+	int local_src = dir == PC_DIR_OUT;
+	size_t alen = d->family == AF_INET ? 4 : 16;
+
+	memset(&k, 0, sizeof(k));
+	k.pid = ow ? ow->pid : 0;
+	k.netns = rec->netns;
+	k.dir = dir;
+	k.proto = d->proto;
+	k.family = d->family == AF_INET ? 4 : 6;
+	if (d->has_ports) {
+		k.lport = local_src ? d->sport : d->dport;
+		k.rport = local_src ? d->dport : d->sport;
+	}
+	memcpy(k.laddr, local_src ? d->saddr : d->daddr, alen);
+	memcpy(k.raddr, local_src ? d->daddr : d->saddr, alen);
+	return pc_flowtab_add(t, &k, rec->len, payload, rec->gso_segs ? rec->gso_segs : 1, ow,
+			      rec->ts_ns);
+}
+
+int pc_flowtab_add_packet(struct pc_flowtab *t, const struct pc_packet *rec, size_t size)
+{
+	struct pc_decoded d;
+	uint64_t payload;
+	int err;
+
+	if (size < sizeof(*rec) || rec->caplen > size - sizeof(*rec))
+		return -EINVAL;
+	if (pc_decode_ip(rec->data, rec->caplen, rec->len, &d))
+		return 0; /* not IP: the kernel's counters skip it too */
+	payload = d.payload > 0 ? (uint64_t)d.payload : 0;
+	err = add_end(t, rec, &d, rec->flags & PC_PKT_OWNER ? &rec->owner : NULL, rec->dir, payload);
+	/* a loopback packet with its receiver: counted in for that end too,
+	 * as the kernel counts it at both sockets */
+	if (!err && rec->flags & PC_PKT_PEER)
+		err = add_end(t, rec, &d, &rec->peer, rec->dir == PC_DIR_OUT ? PC_DIR_IN : PC_DIR_OUT,
+			      payload);
+	return err;
 }

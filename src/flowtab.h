@@ -52,4 +52,14 @@ void pc_flowtab_totals(const struct pc_flowtab *t, struct pc_traffic *sum);
 /* A process exited (from the kernel's exit event). */
 void pc_flowtab_exited(struct pc_flowtab *t, uint32_t pid);
 
+/* Counting in user space (the fallback backend has no flows map: pass
+ * flows_fd -1 to pc_flowtab_new): traffic added to the entry of k, as the
+ * kernel would have summed it; rates follow at the next update. owner
+ * (may be NULL) names the process. Returns 0 or -ENOSPC. */
+int pc_flowtab_add(struct pc_flowtab *t, const struct pc_flow_key *k, uint64_t bytes,
+		   uint64_t payload, uint64_t packets, const struct pc_owner *owner, uint64_t ts_ns);
+/* A packet record (header-only is enough) into pc_flowtab_add: its owner's
+ * end, and the peer's end on loopback. Returns 0 or a negative errno. */
+int pc_flowtab_add_packet(struct pc_flowtab *t, const struct pc_packet *rec, size_t size);
+
 #endif

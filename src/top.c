@@ -46,8 +46,14 @@ static double wall_now(void)
 static int on_record(void *ctx, const void *rec, size_t size)
 {
 	struct top *t = ctx;
-	uint32_t pid = pc_session_proc_event(t->procs, rec, size);
+	uint32_t pid;
 
+	if (*(const uint8_t *)rec == PC_REC_PACKET) { /* the fallback: counted here */
+		if (t->ft)
+			pc_flowtab_add_packet(t->ft, rec, size);
+		return 0;
+	}
+	pid = pc_session_proc_event(t->procs, rec, size);
 	if (pid && t->ft)
 		pc_flowtab_exited(t->ft, pid);
 	return 0;
