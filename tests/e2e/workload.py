@@ -30,6 +30,10 @@ from harness import spawn  # noqa: E402
 TIMEOUT_SCALE = float(os.environ.get("PIDCAP_E2E_TIMEOUT_SCALE", "1"))
 IO_TIMEOUT = 10.0 * TIMEOUT_SCALE    # every socket operation of every child
 GO_TIMEOUT = 120.0 * TIMEOUT_SCALE   # how long case h's processes wait for the capture
+# Seconds the processes of the plain cases (a-e, m) keep their sockets open
+# after the exchange: a capture that looks owners up afterwards (pidcap
+# --backend pcap) needs them alive then. accuracy.py --expect lookup sets it.
+LINGER = float(os.environ.get("PIDCAP_E2E_LINGER", "0"))
 V4, V6 = socket.AF_INET, socket.AF_INET6
 LO4, LO6 = "127.0.0.1", "::1"
 PING_CLIENT = "127.0.0.3"    # source of the echo requests: tells them from replies
@@ -78,7 +82,7 @@ def recv_exact(sock, n):
         got += len(chunk)
 
 
-def tcp_serve(conn, greet, req, resp):
+def tcp_serve(conn, greet, req, resp, linger=0):
     """Server side of one connection: greeting, read the request, answer, close."""
     conn.settimeout(IO_TIMEOUT)
     if greet:
@@ -86,6 +90,7 @@ def tcp_serve(conn, greet, req, resp):
     recv_exact(conn, req)
     if resp:
         conn.sendall(payload(resp))
+    time.sleep(linger)
     conn.close()
 
 
@@ -135,7 +140,7 @@ def local(sock):
 
 # ---- child processes -------------------------------------------------------
 
-def tcp_server(chan, family, addr, nconns, sizes):
+def tcp_server(chan, family, addr, nconns, sizes, linger=0):
     """One process: listen, then accept and serve nconns connections in turn."""
     ls = socket.socket(family, socket.SOCK_STREAM)
     ls.bind((addr, 0))
@@ -145,35 +150,38 @@ def tcp_server(chan, family, addr, nconns, sizes):
     served = []
     for _ in range(nconns):
         conn, peer = ls.accept()
-        tcp_serve(conn, *sizes)
+        tcp_serve(conn, *sizes, linger=linger)
         served.append(peer[1])
     chan.send({"served": served})
 
 
-def tcp_client(chan, family, server, sizes):
+def tcp_client(chan, family, server, sizes, linger=0):
     """Connect, talk, close, report the local address, exit."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.settimeout(IO_TIMEOUT)
     sock.connect(tuple(server))
     me = local(sock)
     tcp_talk(sock, *sizes)
+    time.sleep(linger)
     sock.close()
     chan.send({"client": me})
 
 
-def udp_server(chan, family, addr, sizes, connect_back):
+def udp_server(chan, family, addr, sizes, connect_back, linger=0):
     sock = socket.socket(family, socket.SOCK_DGRAM)
     sock.bind((addr, 0))
     chan.send({"server": local(sock)})
     peer = udp_answer(sock, sizes, connect_back)
+    time.sleep(linger)
     chan.send({"peer": [peer[0], peer[1]]})
 
 
-def udp_client(chan, family, server, sizes, connected):
+def udp_client(chan, family, server, sizes, connected, linger=0):
     sock = socket.socket(family, socket.SOCK_DGRAM)
     if connected:
         sock.connect(tuple(server))
     udp_talk(sock, None if connected else tuple(server), sizes)
+    time.sleep(linger)
     chan.send({"client": local(sock)})
 
 
@@ -198,9 +206,9 @@ def udp_one_shot(chan, family, server, size):
 
 def tcp_pair(case, family, addr, sizes, link="lo", ns_client=None, ns_server=None):
     """One server process and one client process, one connection."""
-    srv = spawn(f"{case}-tcp-server", tcp_server, family, addr, 1, sizes, netns=ns_server)
+    srv = spawn(f"{case}-tcp-server", tcp_server, family, addr, 1, sizes, LINGER, netns=ns_server)
     server = srv.recv()["server"]
-    cli = spawn(f"{case}-tcp-client", tcp_client, family, server, sizes, netns=ns_client)
+    cli = spawn(f"{case}-tcp-client", tcp_client, family, server, sizes, LINGER, netns=ns_client)
     client = cli.recv()["client"]
     cli.wait()
     srv.recv()
@@ -211,11 +219,11 @@ def tcp_pair(case, family, addr, sizes, link="lo", ns_client=None, ns_server=Non
 
 def udp_pair(case, family, addr, sizes, client_connected, server_connects,
              link="lo", ns_client=None, ns_server=None):
-    srv = spawn(f"{case}-udp-server", udp_server, family, addr, sizes, server_connects,
+    srv = spawn(f"{case}-udp-server", udp_server, family, addr, sizes, server_connects, LINGER,
                 netns=ns_server)
     server = srv.recv()["server"]
     cli = spawn(f"{case}-udp-client", udp_client, family, server, sizes, client_connected,
-                netns=ns_client)
+                LINGER, netns=ns_client)
     cli.recv()
     cli.wait()
     client = srv.recv()["peer"]  # an unbound client's own name is the wildcard
