@@ -6,8 +6,10 @@
  *   connstorm -r PER_SECOND -t SECONDS -o FILE
  *
  * Each child connects, sends 64 bytes, waits for the server to close, closes,
- * appends "PID CLIENT_PORT SERVER_PORT\n" to FILE (port 0: it failed) and
- * exits. At the end prints "started=N ok=N failed=N seconds=S port=P".
+ * appends "PID CLIENT_PORT SERVER_PORT T_CONNECT T_CLOSED\n" to FILE (port 0:
+ * it failed; times are CLOCK_REALTIME seconds) and exits. Loopback reuses
+ * client ports of TIME_WAIT sockets (tcp_tw_reuse=2), so a port alone does
+ * not name a connection: port and time do. At the end prints "started=N ok=N failed=N seconds=S port=P".
  * At most MAX_LIVE children run at once; those still running 10 s after the
  * end are killed (by pid).
  */
@@ -37,6 +39,14 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static double wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static double now(void)
@@ -91,7 +101,8 @@ static void client(int out, const struct sockaddr_in *server)
 {
 	struct sockaddr_in me;
 	socklen_t len = sizeof(me);
-	char buf[PAYLOAD], line[64];
+	char buf[PAYLOAD], line[128];
+	double t0 = wall();
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = 0, n;
 
 	memset(buf, 'c', sizeof(buf));
@@ -107,7 +118,8 @@ static void client(int out, const struct sockaddr_in *server)
 		}
 		close(fd);
 	}
-	n = snprintf(line, sizeof(line), "%d %d %d\n", getpid(), port, ntohs(server->sin_port));
+	n = snprintf(line, sizeof(line), "%d %d %d %.6f %.6f\n", getpid(), port,
+		     ntohs(server->sin_port), t0, wall());
 	if (write(out, line, n) != n)
 		_exit(1);
 	_exit(port ? 0 : 1);

@@ -7,6 +7,7 @@ to run or judging the numbers (run.py, report.py).
 """
 
 import ctypes
+import json
 import os
 import re
 import select
@@ -158,6 +159,14 @@ class Monitor:
             time.sleep(0.005)
         raise BenchError(f"{self.label} not ready within {self.READY_TIMEOUT:.0f} s")
 
+    def cpu_now(self):
+        """CPU seconds (user+sys) the running monitor has used so far, from /proc/PID/stat."""
+        stat = read_text(f"/proc/{self.pid}/stat")
+        fields = stat.rpartition(")")[2].split()
+        if len(fields) < 13:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def vm_hwm_kib(self):
         """VmHWM of the running monitor, in KiB."""
         for line in read_text(f"/proc/{self.pid}/status").splitlines():
@@ -229,16 +238,17 @@ def udp_flood(bindir, seconds):
 
 def iperf_client(port, seconds):
     """iperf3 -c 127.0.0.1 -t seconds -J against a server on port: bits/s received."""
-    import json
     c = popen(["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(seconds), "-J"],
               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     out = c.stdout.read()
     code, cpu, _ = wait4(c, seconds + 30)
+    res = {}
     try:
         res = json.loads(out)
         bps = res["end"]["sum_received"]["bits_per_second"]
-    except (ValueError, KeyError) as e:
-        raise BenchError(f"iperf3 exited with {code} and no result: {e}")
+    except (ValueError, KeyError, TypeError) as e:
+        why = res.get("error") if isinstance(res, dict) else None
+        raise BenchError(f"iperf3 exited with {code} and no result: {why or e}")
     return {"bps": bps, "client_cpu": cpu,
             "retransmits": res["end"].get("sum_sent", {}).get("retransmits")}
 
@@ -254,18 +264,23 @@ def iperf_server():
     port = free_port()
     s = popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(port)],
               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Not probed with a connection: iperf3 would take it for a client and be busy.
+    want = f"0100007F:{port:04X}"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
+        for line in read_text("/proc/net/tcp").splitlines()[1:]:
+            f = line.split()
+            if f[1] == want and f[3] == "0A":  # TCP_LISTEN
                 return s, port
+        if s.poll() is not None:
+            break
         time.sleep(0.05)
     kill(s)
     raise BenchError("iperf3 server did not listen")
 
 
 def conn_storm(bindir, rate, seconds, out_path):
-    """connstorm: returns its counters and {client port: pid} of the connections."""
+    """connstorm: returns its counters and {client port: [(connect time, pid)]} sorted."""
     p = popen([os.path.join(bindir, "connstorm"), "-r", str(rate), "-t", str(seconds),
                "-o", out_path], stdout=subprocess.PIPE)
     out = p.stdout.read().decode()
@@ -275,10 +290,13 @@ def conn_storm(bindir, rate, seconds, out_path):
     res = kv(out)
     ports = {}
     for line in read_text(out_path).splitlines():
-        pid, cport, _ = (int(x) for x in line.split())
-        if cport:
-            ports[cport] = pid
+        pid, cport, _, t0, _ = line.split()
+        if int(cport):
+            ports.setdefault(int(cport), []).append((float(t0), int(pid)))
+    for conns in ports.values():
+        conns.sort()
     res["ports"] = ports
+    res["connections"] = sum(len(c) for c in ports.values())
     res["driver_cpu"] = cpu
     return res
 

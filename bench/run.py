@@ -12,6 +12,7 @@ See bench/README.md for what each case measures and how to read it.
 """
 
 import argparse
+import bisect
 import datetime
 import json
 import os
@@ -72,24 +73,28 @@ class Ctx:
         return Monitor(label, cmds[label], wd, keep_stdout=keep_stdout)
 
 
-def series(ctx, name, labels, load, post=None, keep_stdout=()):
-    """Runs load() under each monitor, ctx.reps times, the order rotated every repetition.
+def series(ctx, name, labels, load, post=None, keep_stdout=(), reps=None):
+    """Runs load() under each monitor, reps times, the order rotated every repetition.
 
     Returns {label: [run dict]}; a run that fails has "error" and is left out
     of the figures (and listed under the tables).
     """
     out = {label: [] for label in labels}
-    for rep in range(ctx.reps):
+    reps = reps or ctx.reps
+    for rep in range(reps):
         order = labels[rep % len(labels):] + labels[:rep % len(labels)]
         for label in order:
             mon = None
             run = {"rep": rep, "others": ctx.check_foreign(name)}
             try:
                 mon = procs.start_ready(ctx.monitor(label, label in keep_stdout))
+                cpu0 = mon.cpu_now() if mon else None
                 run.update(load())
                 time.sleep(0.3)  # the last packets reach the monitor
                 if mon:
                     run.update(mon.stop())
+                    if cpu0 is not None:
+                        run["cpu_load"] = run["cpu"] - cpu0
                     if mon.proc.returncode not in (0, None) and run.get("captured") is None:
                         raise procs.BenchError(f"{label} exited with {run['rc']}: "
                                                f"{run['stderr_tail']}")
@@ -105,7 +110,7 @@ def series(ctx, name, labels, load, post=None, keep_stdout=()):
                     os.unlink(mon.out_path)
             run.pop("stderr_tail", None)
             out[label].append(run)
-            log(f"{name} {rep + 1}/{ctx.reps} {label}: " +
+            log(f"{name} {rep + 1}/{reps} {label}: " +
                 (run["error"] if "error" in run else
                  ", ".join(f"{k}={v:.4g}" for k, v in run.items()
                            if isinstance(v, (int, float)) and k not in ("rep", "rc"))))
@@ -120,7 +125,8 @@ def case_tcp(ctx):
     server, port = procs.iperf_server()
     try:
         return series(ctx, "tcp-bulk", labels,
-                      lambda: procs.iperf_client(port, ctx.args.tcp_seconds))
+                      lambda: procs.iperf_client(port, ctx.args.tcp_seconds),
+                      reps=ctx.args.fast_reps)
     finally:
         procs.kill(server)
 
@@ -132,18 +138,25 @@ def case_udp(ctx):
     ctx.idle = procs.popen(["sleep", "900"])
     try:
         return series(ctx, "udp-small", labels,
-                      lambda: procs.udp_flood(ctx.bindir, ctx.args.udp_seconds))
+                      lambda: procs.udp_flood(ctx.bindir, ctx.args.udp_seconds),
+                      reps=ctx.args.fast_reps)
     finally:
         procs.kill(ctx.idle)
 
 
 def attribute_conns(path, ports, server_port):
-    """Percent of connections whose payload packets all carry the client's pid."""
-    seen = {}
-    tag = f'"dport":{server_port}'
+    """Percent of connections whose payload packets all carry the client's pid.
+
+    ports: {client port: [(connect time, pid)]}. A client port is reused on
+    loopback, so a packet belongs to the last connection on its port that
+    connected before it (10 ms of slack for the two clocks' conversions).
+    """
+    verdict = {}      # (port, pid) -> True while every payload packet had the pid
+    unmatched = 0
+    tag = f'"dport":{server_port}'.encode()
     with open(path, "rb") as f:
         for raw in f:
-            if tag.encode() not in raw.replace(b" ", b""):
+            if tag not in raw.replace(b" ", b""):
                 continue
             try:
                 rec = json.loads(raw)
@@ -151,14 +164,20 @@ def attribute_conns(path, ports, server_port):
                 continue
             if rec.get("proto") != "tcp" or rec.get("dport") != server_port or not rec.get("payload"):
                 continue
-            if rec.get("dir") != "out" or rec.get("sport") not in ports:
+            conns = ports.get(rec.get("sport"))
+            if rec.get("dir") != "out" or not conns:
                 continue
-            ok = rec.get("pid") == ports[rec["sport"]]
-            seen[rec["sport"]] = seen.get(rec["sport"], True) and ok
-    right = sum(1 for p in ports if seen.get(p))
-    return {"attributed_pct": 100.0 * right / len(ports) if ports else None,
-            "attr_wrong": sum(1 for v in seen.values() if not v),
-            "attr_missing": sum(1 for p in ports if p not in seen)}
+            i = bisect.bisect_right(conns, (rec["ts"] + 0.01, float("inf"))) - 1
+            if i < 0:
+                unmatched += 1
+                continue
+            key = (rec["sport"], conns[i][1])
+            verdict[key] = verdict.get(key, True) and rec.get("pid") == conns[i][1]
+    total = sum(len(c) for c in ports.values())
+    right = sum(1 for v in verdict.values() if v)
+    return {"attributed_pct": 100.0 * right / total if total else None,
+            "attr_wrong": sum(1 for v in verdict.values() if not v),
+            "attr_missing": total - len(verdict), "attr_unmatched_pkts": unmatched}
 
 
 def case_conn(ctx):
@@ -392,7 +411,8 @@ def render(ctx, meta, res, ts, profiles, per_holder, elapsed):
         f"{min(fr) if fr else 0}–{max(fr) if fr else 0} during the runs, "
         f"{sum(1 for n in fr if n)} of {len(fr)} runs with at least one "
         f"({'; '.join(f'{w}: max {max(c)}, in {sum(1 for n in c if n)} of {len(c)} runs' for w, c in ctx.foreign.items())})",
-        f"- every case repeated {ctx.reps} times, monitors in rotated order; cells are "
+        f"- cases 1–4 repeated {ctx.args.fast_reps} times, cases 5–7 {ctx.reps} times, "
+        f"monitors in rotated order; cells are "
         f"**median (min–max)**; \"vs none\" divides by the run without monitor of the same "
         f"repetition",
         f"- `pidcap top`: {'measured' if ctx.top_ok else 'not in this build (`pidcap top --batch` still runs a plain capture): not measured'}",
@@ -421,7 +441,9 @@ def render(ctx, meta, res, ts, profiles, per_holder, elapsed):
                  f"{ctx.args.conn_seconds} s, one forked process per connection\n")
         s.append(report.conn_table(res["conn"]))
         s.append("\nA connection is attributed when pidcap showed its payload packet(s) "
-                 "with the pid of the process that made it, and no other pid.")
+                 "with the pid of the process that made it, and no other pid. Loopback reuses "
+                 "client ports of TIME_WAIT sockets (`tcp_tw_reuse=2`), so a packet belongs to "
+                 "the last connection on its port that started before it.")
     if "startup" in res:
         s.append("\n## 6. Start-up and memory with sockets already open\n")
         s.append(report.startup_table(res["startup"]))
@@ -474,7 +496,10 @@ def main():
     ap.add_argument("--bindir", default=os.path.join(REPO, "build", "bench"),
                     help="where udpflood and connstorm were built")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=3,
+                    help="repetitions of cases 5, 6 and 7 (at least 3)")
+    ap.add_argument("--fast-reps", type=int, default=5,
+                    help="repetitions of the short, noisiest cases 1-4 (at least 3)")
     ap.add_argument("--cases", default="tcp,udp,conn,startup,attrib")
     ap.add_argument("--tcp-seconds", type=int, default=5)
     ap.add_argument("--udp-seconds", type=float, default=3)
@@ -482,7 +507,7 @@ def main():
     ap.add_argument("--conn-seconds", type=float, default=10)
     ap.add_argument("--max-sockets", type=int, default=100_000)
     ap.add_argument("--profile-seconds", type=int, default=4)
-    ap.add_argument("--wait-quiet", type=float, default=180,
+    ap.add_argument("--wait-quiet", type=float, default=120,
                     help="wait this long at most for other pidcap processes to end")
     ap.add_argument("--budget", type=float, default=780,
                     help="seconds after which missed targets are no longer profiled")
