@@ -106,11 +106,10 @@ int pc_procconn_parse(const void *buf, size_t len, struct pc_procconn_event *ev)
 int pc_procconn_open(void)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
-	struct {
-		struct nlmsghdr nh;
-		struct cn_msg cn;
-		uint32_t op;
-	} __attribute__((packed)) req;
+	uint8_t req[NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(uint32_t))];
+	struct nlmsghdr nh = { .nlmsg_len = sizeof(req), .nlmsg_type = NLMSG_DONE };
+	struct cn_msg cn = { .id = { CN_IDX_PROC, CN_VAL_PROC }, .len = sizeof(uint32_t) };
+	uint32_t op = PROC_CN_MCAST_LISTEN;
 	int fd, size = 8 << 20, err;
 
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
@@ -120,15 +119,11 @@ int pc_procconn_open(void)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		goto fail;
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = NLMSG_DONE;
-	req.nh.nlmsg_pid = 0;
-	req.cn.id.idx = CN_IDX_PROC;
-	req.cn.id.val = CN_VAL_PROC;
-	req.cn.len = sizeof(req.op);
-	req.op = PROC_CN_MCAST_LISTEN;
-	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
+	memset(req, 0, sizeof(req));
+	memcpy(req, &nh, sizeof(nh));
+	memcpy(req + NLMSG_HDRLEN, &cn, sizeof(cn));
+	memcpy(req + NLMSG_HDRLEN + sizeof(cn), &op, sizeof(op));
+	if (send(fd, req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		goto fail;
 	return fd;
 fail:
