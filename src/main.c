@@ -308,6 +308,10 @@ int main(int argc, char **argv)
 	}
 	if (pc_capture_open(&app.cap, &co, on_record, &app, err, sizeof(err)))
 		goto fail;
+	if (pc_capture_filters_applied(app.cap)) { /* the fallback filters in the kernel */
+		pc_pktfilter_free(app.filter);
+		app.filter = NULL;
+	}
 	fprintf(stderr, "pidcap: listening on %s%s, snapshot length %u bytes (%s)\n",
 		app.opt.nifaces ? "selected interfaces" : "all interfaces",
 		app.opt.filter ? " with filter" : "", co.snaplen, pc_capture_method(app.cap));
