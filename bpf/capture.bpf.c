@@ -55,6 +55,38 @@ struct flow {
 	__u8 ok;        /* TCP or UDP: a socket lookup can find the peer */
 };
 
+/* Walks IPv6 extension headers (hop-by-hop, as BIG TCP's jumbo option on
+ * loopback, routing, fragment, destination options) to the upper layer.
+ * Returns nonzero when there is no L4 header to read. */
+static __always_inline int skip_ipv6_ext(struct __sk_buff *skb, __u8 nexthdr, __u8 *proto,
+					 __u16 *off)
+{
+	struct {
+		__u8 nexthdr;
+		__u8 len;
+		__u16 frag_off; /* fragment header only */
+	} h;
+	__u16 at = 40;
+
+	for (int i = 0; i < 6; i++) {
+		if (nexthdr != 0 && nexthdr != 43 && nexthdr != 44 && nexthdr != 60)
+			break;
+		if (bpf_skb_load_bytes(skb, at, &h, sizeof(h)))
+			return 1;
+		if (nexthdr == 44) {
+			if (h.frag_off & bpf_htons(0xfff8))
+				return 1;
+			at += 8;
+		} else {
+			at += (h.len + 1) * 8;
+		}
+		nexthdr = h.nexthdr;
+	}
+	*proto = nexthdr;
+	*off = at;
+	return 0;
+}
+
 static __always_inline void parse_flow(struct __sk_buff *skb, __u16 l3proto,
 				       struct flow *f)
 {
@@ -84,12 +116,14 @@ static __always_inline void parse_flow(struct __sk_buff *skb, __u16 l3proto,
 
 		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
 			return;
-		l4_off = sizeof(ip6);
-		f->proto = ip6.nexthdr;
 		__builtin_memcpy(f->tuple.ipv6.saddr, &ip6.saddr, 16);
 		__builtin_memcpy(f->tuple.ipv6.daddr, &ip6.daddr, 16);
 		f->tuple.ipv6.sport = f->tuple.ipv6.dport = 0;
 		f->parsed = 1;
+		f->proto = ip6.nexthdr;
+		f->hdr_len = sizeof(ip6);
+		if (skip_ipv6_ext(skb, ip6.nexthdr, &f->proto, &l4_off))
+			return; /* not the first fragment, or cut */
 		f->hdr_len = l4_off;
 	}
 	if (f->proto == IPPROTO_TCP_) {

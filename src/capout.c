@@ -25,6 +25,12 @@ struct pc_capout {
 	uint32_t in_interval;     /* files opened in the current -G interval */
 	struct pc_meta meta;
 	char comment[PC_META_COMMENT_MAX];
+	int comment_len;          /* of the last packet's comment, -1: none */
+	struct {                  /* what that comment was made from */
+		struct pc_owner owner, peer;
+		uint16_t flags, segs;
+		int valid;
+	} last;
 };
 
 int pc_capout_name(char *buf, size_t len, const char *pattern, int use_strftime, time_t t,
@@ -207,8 +213,21 @@ int pc_capout_packet(struct pc_capout *c, const struct pc_packet *rec, struct pc
 		if (ret)
 			return ret;
 	}
-	pc_meta_from_procs(&c->meta, rec, procs, now_ns);
-	n = pc_procmeta_format(&c->meta, c->comment, sizeof(c->comment));
+	/* Packets of one flow come in runs: the comment of the previous packet
+	 * is reused while its owners are the same (escaping it is the bulk of
+	 * the cost of -w). */
+	if (!c->last.valid || c->last.flags != rec->flags || c->last.segs != rec->gso_segs ||
+	    memcmp(&c->last.owner, &rec->owner, sizeof(rec->owner)) ||
+	    memcmp(&c->last.peer, &rec->peer, sizeof(rec->peer))) {
+		pc_meta_from_procs(&c->meta, rec, procs, now_ns);
+		c->comment_len = pc_procmeta_format(&c->meta, c->comment, sizeof(c->comment));
+		c->last.owner = rec->owner;
+		c->last.peer = rec->peer;
+		c->last.flags = rec->flags;
+		c->last.segs = rec->gso_segs;
+		c->last.valid = 1;
+	}
+	n = c->comment_len;
 	ret = pc_pcapng_w_packet(c->w, rec, ts_real_ns, c->meta.owner.known ? c->meta.owner.pid : 0,
 				 c->meta.owner.tid, n >= 0 ? c->comment : NULL);
 	if (ret)

@@ -51,7 +51,24 @@ struct pc_flowtab {
 	size_t nconns, conncap;
 	struct pc_traffic totals; /* totals only: rates come from rows */
 	uint64_t retired_bytes[2], retired_payload[2], retired_packets[2]; /* [tx] */
+	struct pc_flow_key *idle;  /* kernel entries to delete after a walk */
+	size_t nidle, idlecap;
 };
+
+static int remember_idle(struct pc_flowtab *t, const struct pc_flow_key *k)
+{
+	if (t->nidle == t->idlecap) {
+		size_t cap = t->idlecap ? t->idlecap * 2 : 256;
+		struct pc_flow_key *n = realloc(t->idle, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		t->idle = n;
+		t->idlecap = cap;
+	}
+	t->idle[t->nidle++] = *k;
+	return 0;
+}
 
 static uint64_t hash_key(const struct pc_flow_key *k)
 {
@@ -135,6 +152,7 @@ void pc_flowtab_free(struct pc_flowtab *t)
 	free(t->ex);
 	free(t->rows);
 	free(t->conns);
+	free(t->idle);
 	free(t);
 }
 
@@ -182,9 +200,10 @@ static int absorb(struct pc_flowtab *t, const struct pc_flow_key *k, uint64_t no
 			break;
 		}
 	}
-	/* idle for long: forget it in the kernel, keep the totals here */
-	if (idle_ns && last && now_ns > last + idle_ns && !bpf_map_delete_elem(t->fd, k))
-		e->in_kernel = 0;
+	/* idle for long: forget it in the kernel after the walk (deleting
+	 * during bpf_map_get_next_key restarts the walk), keep totals here */
+	if (idle_ns && last && now_ns > last + idle_ns)
+		return 1;
 	return 0;
 }
 
@@ -290,14 +309,21 @@ static int retire(struct pc_flowtab *t)
 	return 0;
 }
 
+/* By pid, then connection (direction left out), then direction: both
+ * directions of a connection end up next to each other. */
 static int cmp_entry_pid(const void *a, const void *b)
 {
 	const struct entry *x = *(const struct entry *const *)a, *y = *(const struct entry *const *)b;
+	struct pc_flow_key kx = x->key, ky = y->key;
+	int c;
 
-	if (x->key.pid != y->key.pid)
-		return x->key.pid < y->key.pid ? -1 : 1;
-	/* same connection, both directions, next to each other */
-	return memcmp(&x->key.netns, &y->key.netns, sizeof(x->key) - sizeof(x->key.pid));
+	if (kx.pid != ky.pid)
+		return kx.pid < ky.pid ? -1 : 1;
+	kx.dir = ky.dir = 0;
+	c = memcmp(&kx, &ky, sizeof(kx));
+	if (c)
+		return c;
+	return (int)x->key.dir - (int)y->key.dir;
 }
 
 static int cmp_conn_rate(const void *a, const void *b)
@@ -438,12 +464,21 @@ int pc_flowtab_update(struct pc_flowtab *t, uint64_t now_ns, uint64_t idle_ns)
 		t->e[i].delta_packets = t->e[i].pend_packets;
 		t->e[i].pend_bytes = t->e[i].pend_packets = 0;
 	}
+	t->nidle = 0;
 	while (t->fd >= 0 && !bpf_map_get_next_key(t->fd, prev, &next)) {
 		key = next;
 		prev = &key;
 		err = absorb(t, &key, now_ns, idle_ns);
-		if (err)
+		if (err < 0)
 			return err;
+		if (err > 0 && remember_idle(t, &key))
+			return -ENOMEM;
+	}
+	for (i = 0; i < t->nidle; i++) {
+		struct entry *e = find_or_add(t, &t->idle[i]);
+
+		if (!bpf_map_delete_elem(t->fd, &t->idle[i]) && e)
+			e->in_kernel = 0;
 	}
 	/* deleted in the kernel behind our back: restart from zero next time */
 	for (i = 0; i < t->cap; i++)

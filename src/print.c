@@ -73,7 +73,9 @@ static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid,
 	const struct pc_proc *p;
 	const char *s;
 
-	memset(w, 0, sizeof(*w));
+	/* no memset: the strings are read only where their have_ flag says */
+	w->known = w->have_exe = w->have_cmdline = w->have_cgroup = w->have_user = 0;
+	w->exited = 0;
 	if (!valid || !ow->pid)
 		return;
 	w->known = 1;
@@ -81,7 +83,9 @@ static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid,
 	w->tid = ow->tid;
 	w->uid = ow->uid;
 	memcpy(w->comm, ow->comm, PC_COMM_LEN);
-	if (!pr->procs)
+	w->comm[PC_COMM_LEN] = 0;
+	/* a plain text line names comm[pid] only: skip the cache */
+	if (!pr->procs || (!pr->json && !pr->verbose))
 		return;
 	p = pc_procs_get(pr->procs, ow->pid, w->comm, now);
 	if (p) {

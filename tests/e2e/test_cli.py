@@ -184,9 +184,10 @@ def test_no_privileges():
 
 def test_no_btf():
     """A kernel without BTF (hidden here by a tmpfs over /sys/kernel/btf in a
-    private mount namespace): exit 1 naming BTF and what to do."""
+    private mount namespace): with --backend ebpf, exit 1 naming BTF and what
+    to do (auto would fall back to libpcap: test_fallback.py)."""
     script = ("mount --make-rprivate / && mount -t tmpfs none /sys/kernel/btf && "
-              f"exec {PIDCAP} -i lo")
+              f"exec {PIDCAP} --backend ebpf -i lo")
     rc, out, err = run(["unshare", "-m", "sh", "-c", script], timeout=30)
     check(rc == 1, f"exit {rc}, want 1; stderr={err.strip()[-400:]!r}")
     check("listening on" not in err, "said it was listening")
