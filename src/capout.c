@@ -12,6 +12,8 @@
 #include "pcapng_write.h"
 #include "procinfo.h"
 
+#define COMMENT_SLOTS 16 /* direct-mapped by owner, peer and flags */
+
 struct pc_capout {
 	struct pc_capout_opts o;
 	char *pattern;
@@ -25,12 +27,12 @@ struct pc_capout {
 	uint32_t in_interval;     /* files opened in the current -G interval */
 	struct pc_meta meta;
 	char comment[PC_META_COMMENT_MAX];
-	int comment_len;          /* of the last packet's comment, -1: none */
-	struct {                  /* what that comment was made from */
+	struct comment_slot {     /* recent comments and what they were made from */
 		struct pc_owner owner, peer;
 		uint16_t flags, segs;
-		int valid;
-	} last;
+		char *text;       /* NULL: empty slot */
+		int len;          /* -1: no comment */
+	} comments[COMMENT_SLOTS];
 };
 
 int pc_capout_name(char *buf, size_t len, const char *pattern, int use_strftime, time_t t,
@@ -194,6 +196,42 @@ int pc_capout_open(struct pc_capout **out, const struct pc_capout_opts *o, uint6
 	return 0;
 }
 
+/* The comment of rec into c->comment; returns its length or -1. Packets of
+ * a few flows alternate (a send and the ICMP error it causes, the two
+ * directions of a connection): recent comments are kept by what they were
+ * made from, since escaping them is most of the cost of -w. */
+static int comment_for(struct pc_capout *c, const struct pc_packet *rec, struct pc_procs *procs,
+		       uint64_t now_ns)
+{
+	uint32_t h = rec->owner.pid * 2654435761u ^ rec->owner.tid * 40503u ^
+		     rec->peer.pid * 2246822519u ^ rec->flags;
+	struct comment_slot *slot = &c->comments[h % COMMENT_SLOTS];
+	char *text;
+	int n;
+
+	if (slot->text && slot->flags == rec->flags && slot->segs == rec->gso_segs &&
+	    !memcmp(&slot->owner, &rec->owner, sizeof(rec->owner)) &&
+	    !memcmp(&slot->peer, &rec->peer, sizeof(rec->peer))) {
+		if (slot->len >= 0)
+			memcpy(c->comment, slot->text, slot->len + 1);
+		return slot->len;
+	}
+	pc_meta_from_procs(&c->meta, rec, procs, now_ns);
+	n = pc_procmeta_format(&c->meta, c->comment, sizeof(c->comment));
+	text = realloc(slot->text, n >= 0 ? (size_t)n + 1 : 1);
+	if (!text)
+		return n;
+	if (n >= 0)
+		memcpy(text, c->comment, n + 1);
+	slot->text = text;
+	slot->len = n;
+	slot->owner = rec->owner;
+	slot->peer = rec->peer;
+	slot->flags = rec->flags;
+	slot->segs = rec->gso_segs;
+	return n;
+}
+
 int pc_capout_packet(struct pc_capout *c, const struct pc_packet *rec, struct pc_procs *procs,
 		     uint64_t now_ns, uint64_t ts_real_ns, char *err, size_t errlen)
 {
@@ -213,23 +251,10 @@ int pc_capout_packet(struct pc_capout *c, const struct pc_packet *rec, struct pc
 		if (ret)
 			return ret;
 	}
-	/* Packets of one flow come in runs: the comment of the previous packet
-	 * is reused while its owners are the same (escaping it is the bulk of
-	 * the cost of -w). */
-	if (!c->last.valid || c->last.flags != rec->flags || c->last.segs != rec->gso_segs ||
-	    memcmp(&c->last.owner, &rec->owner, sizeof(rec->owner)) ||
-	    memcmp(&c->last.peer, &rec->peer, sizeof(rec->peer))) {
-		pc_meta_from_procs(&c->meta, rec, procs, now_ns);
-		c->comment_len = pc_procmeta_format(&c->meta, c->comment, sizeof(c->comment));
-		c->last.owner = rec->owner;
-		c->last.peer = rec->peer;
-		c->last.flags = rec->flags;
-		c->last.segs = rec->gso_segs;
-		c->last.valid = 1;
-	}
-	n = c->comment_len;
-	ret = pc_pcapng_w_packet(c->w, rec, ts_real_ns, c->meta.owner.known ? c->meta.owner.pid : 0,
-				 c->meta.owner.tid, n >= 0 ? c->comment : NULL);
+	n = comment_for(c, rec, procs, now_ns);
+	ret = pc_pcapng_w_packet(c->w, rec, ts_real_ns,
+				 (rec->flags & PC_PKT_OWNER) ? rec->owner.pid : 0, rec->owner.tid,
+				 n >= 0 ? c->comment : NULL);
 	if (ret)
 		snprintf(err, errlen, "cannot write %s: %s", c->name, strerror(-ret));
 	return ret;
@@ -249,7 +274,7 @@ int pc_capout_flush(struct pc_capout *c, char *err, size_t errlen)
 
 int pc_capout_close(struct pc_capout *c, char *err, size_t errlen)
 {
-	int ret = 0;
+	int ret = 0, i;
 
 	if (!c)
 		return 0;
@@ -262,6 +287,8 @@ int pc_capout_close(struct pc_capout *c, char *err, size_t errlen)
 		}
 	}
 	pc_pcapng_w_free(c->w);
+	for (i = 0; i < COMMENT_SLOTS; i++)
+		free(c->comments[i].text);
 	free(c->pattern);
 	free(c);
 	return ret;

@@ -39,6 +39,44 @@ static void put(struct out *o, const char *fmt, ...)
 	o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
 }
 
+/* Appenders for the hot path: no format parsing per field. */
+static void put_s(struct out *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (o->len + 1 >= o->cap)
+		return;
+	if (n > o->cap - o->len - 1)
+		n = o->cap - o->len - 1;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = 0;
+}
+
+static void put_u(struct out *o, uint64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	*--p = 0;
+	do
+		*--p = '0' + v % 10;
+	while (v /= 10);
+	put_s(o, p);
+}
+
+/* v as exactly `digits` digits, zero-padded. */
+static void put_u0(struct out *o, uint64_t v, int digits)
+{
+	char tmp[24];
+
+	tmp[digits] = 0;
+	while (digits--) {
+		tmp[digits] = '0' + v % 10;
+		v /= 10;
+	}
+	put_s(o, tmp);
+}
+
 static void put_json_str(struct out *o, const char *s)
 {
 	if (!s) {
@@ -106,7 +144,9 @@ static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid,
 static void put_who_text(struct out *o, const struct who *w)
 {
 	put_text_str(o, w->comm, 0);
-	put(o, "[%u]", w->pid);
+	put_s(o, "[");
+	put_u(o, w->pid);
+	put_s(o, "]");
 }
 
 static void put_who_detail(struct out *o, const char *prefix, const struct who *w)
@@ -139,25 +179,41 @@ static void format_text(struct pc_printer *pr, const struct pc_packet *rec,
 {
 	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
 	time_t sec = real / 1000000000;
+	static time_t last_sec = -1;
+	static struct tm tm;
 	char a[64], b[64], l4[256];
-	struct tm tm;
 
-	localtime_r(&sec, &tm);
-	put(o, "%02d:%02d:%02d.%06ld ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    (long)(real % 1000000000) / 1000);
+	if (sec != last_sec) { /* localtime once a second, not per packet */
+		localtime_r(&sec, &tm);
+		last_sec = sec;
+	}
+	put_u0(o, tm.tm_hour, 2);
+	put_s(o, ":");
+	put_u0(o, tm.tm_min, 2);
+	put_s(o, ":");
+	put_u0(o, tm.tm_sec, 2);
+	put_s(o, ".");
+	put_u0(o, (real % 1000000000) / 1000, 6);
+	put_s(o, " ");
 	put_text_str(o, rec->ifname[0] ? rec->ifname : "?", 1);
-	put(o, " %s ", rec->dir == PC_DIR_OUT ? "Out" : "In ");
+	put_s(o, rec->dir == PC_DIR_OUT ? " Out " : " In  ");
 	if (!ok) {
 		put(o, "%s truncated, length %u", rec->l3proto == 0x86DD ? "IP6" : "IP", rec->len);
 	} else {
-		put(o, "%s ", d->family == AF_INET6 ? "IP6" : "IP");
-		pc_addr_str(d, 1, a, sizeof(a));
-		pc_addr_str(d, 0, b, sizeof(b));
-		if (d->has_ports)
-			put(o, "%s.%u > %s.%u: ", a, d->sport, b, d->dport);
-		else
-			put(o, "%s > %s: ", a, b);
-		put(o, "%s", pc_l4_summary(d, l4, sizeof(l4)));
+		put_s(o, d->family == AF_INET6 ? "IP6 " : "IP ");
+		put_s(o, pc_addr_str(d, 1, a, sizeof(a)));
+		if (d->has_ports) {
+			put_s(o, ".");
+			put_u(o, d->sport);
+		}
+		put_s(o, " > ");
+		put_s(o, pc_addr_str(d, 0, b, sizeof(b)));
+		if (d->has_ports) {
+			put_s(o, ".");
+			put_u(o, d->dport);
+		}
+		put_s(o, ": ");
+		put_s(o, pc_l4_summary(d, l4, sizeof(l4)));
 	}
 	put(o, "  ");
 	/* sender -> receiver, whichever side is local */
