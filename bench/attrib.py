@@ -1,13 +1,17 @@
 """Attribution accuracy of pidcap's benchmark: pidcap vs nethogs vs capture + ss.
 
-For: judging three ways of naming the process of every payload byte of a
+For: judging four ways of naming the process of every payload byte of a
 workload with known pids (tests/e2e/workload.py plus long paced flows):
-pidcap --json, nethogs -t, and a tcpdump capture joined to `ss -tunap` polled
-every 100 ms. Also the ss poller itself (`python3 bench/attrib.py --ss-poll`).
+pidcap --json, pidcap --backend pcap --json (the fallback without eBPF),
+nethogs -t, and a tcpdump capture joined to `ss -tunap` polled every 100 ms.
+Also the ss poller itself (`python3 bench/attrib.py --ss-poll`).
 Not for: running the monitors or printing tables (run.py, report.py).
 
 A payload byte is right when the method names the process that sent it
 (pidcap: and no wrong receiving peer, as tests/e2e/accuracy.py judges).
+The fallback is judged the same way, and its bytes named with a wrong process
+are counted too: a guessed owner ("guess": true) counts like any other, a
+record without pid (unknown) is neither right nor wrong.
 nethogs only gives per-process totals of whole packets (headers included):
 it is credited min(reported, expected) per process and direction, an upper
 bound of what it gets right.
@@ -146,6 +150,22 @@ def judge_pidcap(truth, json_path):
     records, _ = accuracy.read_records(json_path)
     tallies, _ = accuracy.evaluate(truth, records)
     return percents(truth, {c: t.bytes["right"] for c, t in tallies.items()})
+
+
+def judge_fallback(truth, json_path):
+    """(percents as judge_pidcap, case -> bytes named with a wrong process, bytes guessed).
+
+    Wrong: pid or peer_pid names another process than the flow's, guessed
+    or not. Guessed: payload bytes of the workload's records with "guess": true.
+    """
+    records, _ = accuracy.read_records(json_path)
+    tallies, _ = accuracy.evaluate(truth, records)
+    wrong = {c: t.bytes["wrong"] for c, t in tallies.items()}
+    wrong["all"] = sum(wrong.values())
+    flows = accuracy.flow_index(truth["flows"])
+    guessed = sum(r["payload"] for r in records
+                  if r.get("guess") and accuracy.record_key(r) in flows)
+    return percents(truth, {c: t.bytes["right"] for c, t in tallies.items()}), wrong, guessed
 
 
 # ---- nethogs -------------------------------------------------------------------

@@ -157,16 +157,26 @@ def startup_table(s):
                  rows)
 
 
+ATTRIB_METHODS = ("pidcap", "nethogs", "ss", "fallback")
+
+
+def attrib_vals(runs, method, case):
+    """Case 7: the percents of method on case over the runs that have it."""
+    return [r[method][case] for r in runs
+            if "error" not in r and r.get(method, {}).get(case) is not None]
+
+
 def attrib_table(runs, cases):
     rows = []
     for c in cases + ["all"]:
         row = [f"**{c}**" if c == "all" else c]
-        for m in ("pidcap", "nethogs", "ss"):
-            row.append(cell([r[m][c] for r in runs if "error" not in r and r[m].get(c) is not None],
-                            "{:.1f}"))
+        for m in ATTRIB_METHODS:
+            row.append(cell(attrib_vals(runs, m, c), "{:.1f}"))
+        row.append(cell(attrib_vals(runs, "fallback_wrong", c), "{:.0f}"))
         rows.append(row)
     return table(["workload case", "pidcap --json %", "nethogs -t % (upper bound)",
-                  "tcpdump + ss -tunap every 100 ms %"], rows)
+                  "tcpdump + ss -tunap every 100 ms %", "pidcap --backend pcap %",
+                  "pidcap --backend pcap: bytes to a wrong process"], rows)
 
 
 # ---- targets --------------------------------------------------------------------
@@ -253,7 +263,44 @@ def targets(res, top_ok):
     add("6. attribution: pidcap 100 % of the 1,000/s short-lived connections (worst run)",
         worst, 100.0, None if worst is None else worst >= 100.0 - 1e-9, ("conn", "pidcap --json"),
         "{:.2f}")
+    fallback_targets(ok_runs, add)
     return out
+
+
+def fallback_targets(runs, add):
+    """Case 7: the fallback against nethogs and ss polling, and its bytes to a wrong process."""
+    cases = next((r["cases"] for r in runs if "fallback" in r), None)
+    name = "7. fallback beats nethogs and ss polling on every case"
+    if cases is None:
+        add(name, None, None, None, None, "{:.1f}")
+    else:
+        behind, pv, rv = [], None, None
+        for c in cases + ["all"]:
+            fb = med(attrib_vals(runs, "fallback", c))
+            refs = [(m, med(attrib_vals(runs, m, c))) for m in ("nethogs", "ss")]
+            refs = [(m, v) for m, v in refs if v is not None]
+            if not refs:
+                continue
+            best, ref = max(refs, key=lambda mv: mv[1])
+            if c == "all":
+                pv, rv = fb, ref
+            won = fb is not None and (fb > ref + 1e-9 if c == "all" else fb >= ref - 1e-9)
+            if not won:
+                behind.append(f"{c} {'—' if fb is None else f'{fb:.1f}'} vs {best} {ref:.1f}")
+        note = ("fallback % ≥ max(nethogs %, ss %) on each case, > on all (medians); " +
+                ("behind on: " + ", ".join(behind) if behind else "ahead or level on every case"))
+        add(name, pv, rv, not behind, None, "{:.1f}", note)
+    wrong = [r["fallback_wrong"]["all"] for r in runs if "fallback_wrong" in r]
+    worst = max(wrong) if wrong else None
+    cases_wrong = sorted({c for r in runs for c, b in r.get("fallback_wrong", {}).items()
+                          if b and c != "all"})
+    guessed = [r["fallback_guessed"] for r in runs if "fallback_guessed" in r]
+    note = "; ".join(x for x in (
+        f"wrong on: {', '.join(cases_wrong)}" if cases_wrong else "",
+        f"payload bytes named by a guess (\"guess\":true): {cell(guessed, '{:.0f}')}"
+        if guessed else "") if x)
+    add("7. fallback: 0 payload bytes to a wrong process, unknown allowed (worst run)",
+        worst, 0, None if worst is None else worst == 0, None, "{:.0f}", note)
 
 
 def targets_table(ts):

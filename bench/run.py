@@ -241,7 +241,7 @@ def case_startup(ctx):
 
 
 def case_attrib(ctx):
-    """7: the same workload seen at once by pidcap, nethogs and tcpdump + ss polling."""
+    """7: one workload seen at once by pidcap, its fallback, nethogs and tcpdump + ss polling."""
     runs = []
     for rep in range(ctx.reps):
         ctx.check_foreign("attribution")
@@ -252,6 +252,8 @@ def case_attrib(ctx):
             Monitor("attr-nethogs", ["nethogs", "-t", "-a", "-C", "-v", "2", "-d", "1"], wd,
                     ready=r"Refreshing:", ready_on_stdout=True, keep_stdout=True),
             Monitor("attr-pidcap", [ctx.pidcap, "--json"], wd, keep_stdout=True),
+            Monitor("attr-fallback", [ctx.pidcap, "--backend", "pcap", "--json"], wd,
+                    keep_stdout=True),
         ]
         poller, started = None, []
         run = {"rep": rep}
@@ -271,6 +273,8 @@ def case_attrib(ctx):
             run["pidcap"] = attrib.judge_pidcap(truth, mons[2].out_path)
             run["nethogs"] = attrib.judge_nethogs(truth, procs.read_text(mons[1].out_path))
             run["ss"] = attrib.judge_ss(truth, pcap, procs.read_text(ss_out))
+            run["fallback"], run["fallback_wrong"], run["fallback_guessed"] = \
+                attrib.judge_fallback(truth, mons[3].out_path)
             run["cases"] = truth["cases"]
         except (procs.BenchError, OSError, ValueError) as e:
             run["error"] = f"{type(e).__name__}: {e}"
@@ -280,12 +284,13 @@ def case_attrib(ctx):
                     procs.kill(m.proc)
             if poller is not None and poller.returncode is None:
                 procs.kill(poller)
-            for path in (pcap, ss_out, mons[1].out_path, mons[2].out_path):
+            for path in (pcap, ss_out, mons[1].out_path, mons[2].out_path, mons[3].out_path):
                 if os.path.exists(path):
                     os.unlink(path)
         runs.append(run)
         log(f"attribution {rep + 1}/{ctx.reps}: " + (run.get("error") or " ".join(
-            f"{m}={run[m]['all']:.1f}%" for m in ("pidcap", "nethogs", "ss"))))
+            f"{m}={run[m]['all']:.1f}%" for m in ("pidcap", "nethogs", "ss", "fallback")) +
+            f" fallback_wrong={run['fallback_wrong']['all']}B"))
     return runs
 
 
@@ -458,7 +463,7 @@ def render(ctx, meta, res, ts, profiles, per_holder, elapsed):
                  "process that sent them\n")
         cases = next((r["cases"] for r in res["attrib"] if "cases" in r), [])
         s.append(report.attrib_table(res["attrib"], cases))
-        s.append("\nOne workload per run, seen at once by the three methods: "
+        s.append("\nOne workload per run, seen at once by the four methods: "
                  "tests/e2e/workload.py cases a–f (TCP v4/v6, connected and unconnected UDP, "
                  "UDP v6, 20 one-datagram processes and 20 short-lived TCP clients), each over in "
                  "milliseconds, and alongside them five long-lived flows (`long-*`: TCP v4/v6, "
@@ -466,7 +471,11 @@ def render(ctx, meta, res, ts, profiles, per_holder, elapsed):
                  "packets per process, so it is credited min(reported, expected) bytes per "
                  "process and direction: an upper bound. The ss method: `tcpdump -i any` "
                  "writes a pcap, `ss -tunapH` runs every 100 ms, and each packet gets the pid "
-                 "of the sending socket in the ss output nearest in time.")
+                 "of the sending socket in the ss output nearest in time. The fallback "
+                 "(`pidcap --backend pcap --json`: libpcap, sock_diag, /proc) is judged as "
+                 "pidcap; its bytes to a wrong process are those whose pid or peer_pid names "
+                 "another process, guessed (`\"guess\":true`) or not; bytes it names no "
+                 "process for (`\"pid\":null`) are not right but not wrong either.")
         werr = [f"run {r['rep'] + 1}: {r['workload_errors']}" for r in res["attrib"]
                 if r.get("workload_errors")]
         if werr:
