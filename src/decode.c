@@ -393,6 +393,23 @@ const char *pc_addr_str(const struct pc_decoded *d, int src, char *buf,
 
 	if (!buf || !len)
 		return "?";
+	if (d->family == AF_INET && len >= INET_ADDRSTRLEN) {
+		/* dotted quad by hand: inet_ntop formats IPv4 with sprintf */
+		char *p = buf;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			unsigned int v = a[i];
+
+			if (v >= 100)
+				*p++ = '0' + v / 100;
+			if (v >= 10)
+				*p++ = '0' + v / 10 % 10;
+			*p++ = '0' + v % 10;
+			*p++ = i < 3 ? '.' : 0;
+		}
+		return buf;
+	}
 	if ((d->family != AF_INET && d->family != AF_INET6) ||
 	    !inet_ntop(d->family, a, buf, n)) {
 		/* callers that ignore the return value still get a string */

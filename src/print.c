@@ -77,6 +77,14 @@ static void put_u0(struct out *o, uint64_t v, int digits)
 	put_s(o, tmp);
 }
 
+static void put_u_or_null(struct out *o, uint64_t v, int known)
+{
+	if (known)
+		put_u(o, v);
+	else
+		put_s(o, "null");
+}
+
 static void put_json_str(struct out *o, const char *s)
 {
 	if (!s) {
@@ -105,8 +113,9 @@ struct who {
 	int have_exe, have_cmdline, have_cgroup, have_user, exited;
 };
 
+/* detail: also exe, cmdline, cgroup and user (JSON owner, -v). */
 static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid, uint64_t now,
-		    struct who *w)
+		    int detail, struct who *w)
 {
 	const struct pc_proc *p;
 	const char *s;
@@ -123,7 +132,7 @@ static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid,
 	memcpy(w->comm, ow->comm, PC_COMM_LEN);
 	w->comm[PC_COMM_LEN] = 0;
 	/* a plain text line names comm[pid] only: skip the cache */
-	if (!pr->procs || (!pr->json && !pr->verbose))
+	if (!pr->procs || !detail)
 		return;
 	p = pc_procs_get(pr->procs, ow->pid, w->comm, now);
 	if (p) {
@@ -257,9 +266,17 @@ static void put_json_who(struct out *o, const char *prefix, const struct who *w,
 			put(o, ",\"uid\":null,\"user\":null,\"exe\":null,\"cmdline\":null,\"cgroup\":null");
 		return;
 	}
-	put(o, ",\"%spid\":%u,\"%stid\":", prefix, w->pid, prefix);
-	put(o, w->tid ? "%u" : "null", w->tid);
-	put(o, ",\"%scomm\":", prefix);
+	put_s(o, ",\"");
+	put_s(o, prefix);
+	put_s(o, "pid\":");
+	put_u(o, w->pid);
+	put_s(o, ",\"");
+	put_s(o, prefix);
+	put_s(o, "tid\":");
+	put_u_or_null(o, w->tid, w->tid != 0);
+	put_s(o, ",\"");
+	put_s(o, prefix);
+	put_s(o, "comm\":");
 	put_json_str(o, w->comm);
 	if (!full)
 		return;
@@ -273,36 +290,95 @@ static void put_json_who(struct out *o, const char *prefix, const struct who *w,
 	put_json_str(o, w->have_cgroup ? w->cgroup : NULL);
 }
 
+/* The owner's JSON keys (pid ... cgroup) for the last few owners: escaping
+ * exe, cmdline and cgroup is most of a JSON line's cost, and packets come
+ * from few processes at a time. An entry lives 1 s, so that what the
+ * process cache learns later (exec, exe) shows within a second. */
+#define WHO_SLOTS 8
+#define WHO_TEXT_MAX 16384 /* > 6 * (511 + 1023 + 511 + 63) + keys */
+#define WHO_MAX_AGE_NS 1000000000ULL
+
+struct who_slot {
+	const struct pc_procs *procs;
+	struct pc_owner owner;
+	int valid;              /* PC_PKT_OWNER was set */
+	uint64_t made_ns;
+	char text[WHO_TEXT_MAX];
+};
+
+static struct who_slot who_slots[WHO_SLOTS];
+
+static struct who_slot *who_slot_of(const struct pc_packet *rec)
+{
+	return &who_slots[(rec->owner.pid * 2654435761u ^ rec->owner.tid) % WHO_SLOTS];
+}
+
+static struct who_slot *who_cached(const struct pc_printer *pr, const struct pc_packet *rec,
+				   uint64_t now_ns)
+{
+	struct who_slot *slot = who_slot_of(rec);
+	int valid = !!(rec->flags & PC_PKT_OWNER);
+
+	if (!slot->made_ns || slot->procs != pr->procs || slot->valid != valid ||
+	    now_ns - slot->made_ns > WHO_MAX_AGE_NS ||
+	    memcmp(&slot->owner, &rec->owner, sizeof(rec->owner)))
+		return NULL;
+	return slot;
+}
+
+static struct who_slot *who_store(const struct pc_printer *pr, const struct pc_packet *rec,
+				  const struct who *own, uint64_t now_ns)
+{
+	struct who_slot *slot = who_slot_of(rec);
+	struct out o = { slot->text, 0, sizeof(slot->text) };
+
+	slot->text[0] = 0;
+	put_json_who(&o, "", own, 1);
+	slot->procs = pr->procs;
+	slot->owner = rec->owner;
+	slot->valid = !!(rec->flags & PC_PKT_OWNER);
+	slot->made_ns = now_ns ? now_ns : 1;
+	return slot;
+}
+
 static void format_json(struct pc_printer *pr, const struct pc_packet *rec,
-			const struct pc_decoded *d, int ok, const struct who *own,
+			const struct pc_decoded *d, int ok, const char *owner_keys,
 			const struct who *peer, struct out *o)
 {
 	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
 	char a[64];
 
-	put(o, "{\"ts\":%" PRId64 ".%06" PRId64 ",\"ifname\":", real / 1000000000,
-	    (real % 1000000000) / 1000);
+	put_s(o, "{\"ts\":");
+	put_u(o, real / 1000000000);
+	put_s(o, ".");
+	put_u0(o, (real % 1000000000) / 1000, 6);
+	put_s(o, ",\"ifname\":");
 	put_json_str(o, rec->ifname[0] ? rec->ifname : NULL);
-	put(o, ",\"dir\":\"%s\",\"proto\":", rec->dir == PC_DIR_OUT ? "out" : "in");
+	put_s(o, rec->dir == PC_DIR_OUT ? ",\"dir\":\"out\",\"proto\":" : ",\"dir\":\"in\",\"proto\":");
 	if (ok) {
 		put_json_str(o, pc_proto_name(d->proto));
-		put(o, ",\"src\":\"%s\"", pc_addr_str(d, 1, a, sizeof(a)));
-		put(o, d->has_ports ? ",\"sport\":%u" : ",\"sport\":null", d->sport);
-		put(o, ",\"dst\":\"%s\"", pc_addr_str(d, 0, a, sizeof(a)));
-		put(o, d->has_ports ? ",\"dport\":%u" : ",\"dport\":null", d->dport);
-		put(o, ",\"len\":%u", d->ip_len);
-		if (d->payload >= 0)
-			put(o, ",\"payload\":%" PRId64, d->payload);
-		else
-			put(o, ",\"payload\":null");
+		put_s(o, ",\"src\":\"");
+		put_s(o, pc_addr_str(d, 1, a, sizeof(a)));
+		put_s(o, "\",\"sport\":");
+		put_u_or_null(o, d->sport, d->has_ports);
+		put_s(o, ",\"dst\":\"");
+		put_s(o, pc_addr_str(d, 0, a, sizeof(a)));
+		put_s(o, "\",\"dport\":");
+		put_u_or_null(o, d->dport, d->has_ports);
+		put_s(o, ",\"len\":");
+		put_u(o, d->ip_len);
+		put_s(o, ",\"payload\":");
+		put_u_or_null(o, d->payload, d->payload >= 0);
 	} else {
 		put(o, "null,\"src\":null,\"sport\":null,\"dst\":null,\"dport\":null,\"len\":%u,"
 		       "\"payload\":null", rec->len);
 	}
-	put_json_who(o, "", own, 1);
+	put_s(o, owner_keys); /* made by put_json_who */
 	put_json_who(o, "peer_", peer, 0);
-	put(o, ",\"segs\":%u,\"netns\":", rec->gso_segs);
-	put(o, rec->netns ? "%u" : "null", rec->netns);
+	put_s(o, ",\"segs\":");
+	put_u(o, rec->gso_segs);
+	put_s(o, ",\"netns\":");
+	put_u_or_null(o, rec->netns, rec->netns != 0);
 	if (pr->verbose && rec->flags & (PC_PKT_OWNER_LISTENER | PC_PKT_PEER_LISTENER))
 		put(o, ",\"listener_owner\":true");
 	if (rec->flags & PC_PKT_GUESS)
@@ -322,12 +398,20 @@ size_t pc_format_packet(struct pc_printer *pr, const struct pc_packet *rec, uint
 		return 0;
 	buf[0] = 0;
 	ok = pc_decode_ip(rec->data, rec->caplen, rec->len, &d) == 0;
-	resolve(pr, &rec->owner, rec->flags & PC_PKT_OWNER, now_ns, &own);
-	resolve(pr, &rec->peer, rec->flags & PC_PKT_PEER, now_ns, &peer);
-	if (pr->json)
-		format_json(pr, rec, &d, ok, &own, &peer, &o);
-	else
+	/* JSON names the peer by pid, tid and comm only */
+	resolve(pr, &rec->peer, rec->flags & PC_PKT_PEER, now_ns, !pr->json && pr->verbose, &peer);
+	if (pr->json) {
+		struct who_slot *slot = who_cached(pr, rec, now_ns);
+
+		if (!slot) {
+			resolve(pr, &rec->owner, rec->flags & PC_PKT_OWNER, now_ns, 1, &own);
+			slot = who_store(pr, rec, &own, now_ns);
+		}
+		format_json(pr, rec, &d, ok, slot->text, &peer, &o);
+	} else {
+		resolve(pr, &rec->owner, rec->flags & PC_PKT_OWNER, now_ns, pr->verbose, &own);
 		format_text(pr, rec, &d, ok, &own, &peer, &o);
+	}
 	return o.len;
 }
 
@@ -388,7 +472,12 @@ size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
 	resolve_meta(m && !(flags & PC_FMT_NO_PROCESS) ? &m->owner : NULL, &own);
 	resolve_meta(m && !(flags & PC_FMT_NO_PROCESS) ? &m->peer : NULL, &peer);
 	if (pr->json) {
-		format_json(pr, rec, &d, ok, &own, &peer, &o);
+		static char owner_keys[WHO_TEXT_MAX];
+		struct out ko = { owner_keys, 0, sizeof(owner_keys) };
+
+		owner_keys[0] = 0;
+		put_json_who(&ko, "", &own, 1);
+		format_json(pr, rec, &d, ok, owner_keys, &peer, &o);
 		/* the ifname before it is escaped, so this is the real key */
 		p = strstr(buf, ",\"dir\":\"in\",");
 		if (flags & PC_FMT_NO_DIR && p)
