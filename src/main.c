@@ -45,14 +45,6 @@ struct app {
 	struct pc_session ses;      /* process filters, -- CMD, signals */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static int64_t mono_to_real(void)
 {
 	struct timespec r, m;
@@ -78,14 +70,15 @@ static int iface_wanted(const struct app *app, const char *ifname)
 static void emit_packet(void *ctx, const struct pc_packet *rec, size_t size)
 {
 	struct app *app = ctx;
+	uint64_t now = pc_now_ns();
 
 	(void)size;
 	if (app->done)
 		return;
 	if (!app->capout || app->opt.print)
-		pc_print_packet(&app->printer, rec, now_ns());
+		pc_print_packet(&app->printer, rec, now);
 	if (app->capout) {
-		int r = pc_capout_packet(app->capout, rec, app->procs, now_ns(),
+		int r = pc_capout_packet(app->capout, rec, app->procs, now,
 					 rec->ts_ns + app->printer.mono_to_real_ns, app->write_err,
 					 sizeof(app->write_err));
 
@@ -114,12 +107,12 @@ static int on_record(void *ctx, const void *data, size_t size)
 		if (!iface_wanted(app, pkt->ifname) ||
 		    !pc_pktfilter_match(app->filter, pkt->data, pkt->caplen, pkt->len))
 			return 0;
-		if (pc_holdq_packet(app->holdq, pkt, sizeof(*pkt) + pkt->caplen, now_ns()))
+		if (pc_holdq_packet(app->holdq, pkt, sizeof(*pkt) + pkt->caplen, pc_now_ns()))
 			return -ENOMEM;
 		break;
 	case PC_REC_ACCEPT:
 		if (size >= sizeof(*acc))
-			pc_holdq_accept(app->holdq, acc, now_ns());
+			pc_holdq_accept(app->holdq, acc, pc_now_ns());
 		break;
 	default: /* exec, fork, exit */
 		pc_session_proc_event(app->procs, data, size);
@@ -180,7 +173,7 @@ static int run_loop(struct app *app, int sigfd)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
 	int ep, n, i, err = 0;
-	uint64_t last_expire = now_ns(), child_exit_ns = 0;
+	uint64_t last_expire = pc_now_ns(), child_exit_ns = 0;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
@@ -202,7 +195,7 @@ static int run_loop(struct app *app, int sigfd)
 				continue;
 			sig = pc_session_signals(&app->ses);
 			if (sig & PC_SESSION_CHILD_EXIT)
-				child_exit_ns = now_ns();
+				child_exit_ns = pc_now_ns();
 			if (sig & PC_SESSION_STOP)
 				app->done = 1;
 		}
@@ -211,21 +204,21 @@ static int run_loop(struct app *app, int sigfd)
 			err = -EIO;
 			break;
 		}
-		pc_holdq_flush(app->holdq, now_ns(), 0);
+		pc_holdq_flush(app->holdq, pc_now_ns(), 0);
 		fflush(app->printer.out);
 		if (app->capout && pc_capout_flush(app->capout, app->write_err, sizeof(app->write_err)))
 			break;
-		if (now_ns() - last_expire > 1000000000ULL) {
-			last_expire = now_ns();
+		if (pc_now_ns() - last_expire > 1000000000ULL) {
+			last_expire = pc_now_ns();
 			pc_procs_expire(app->procs, last_expire, 60ULL * 1000000000);
 		}
 		/* after CMD exits, give its last packets a moment to arrive */
-		if (child_exit_ns && now_ns() - child_exit_ns > 200000000ULL)
+		if (child_exit_ns && pc_now_ns() - child_exit_ns > 200000000ULL)
 			break;
 	}
 	if (!app->done)
 		pc_capture_consume(app->cap);
-	pc_holdq_flush(app->holdq, now_ns(), 1);
+	pc_holdq_flush(app->holdq, pc_now_ns(), 1);
 	fflush(app->printer.out);
 	close(ep);
 	return err;
@@ -275,7 +268,7 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "cannot create the process cache");
 		goto fail;
 	}
-	pc_procs_scan(app.procs, now_ns());
+	pc_procs_scan(app.procs, pc_now_ns());
 
 	/* printing needs only headers; files get whole packets (-s 262144) */
 	co.snaplen = app.opt.snaplen_set || app.opt.write_file ? app.opt.snaplen : PRINT_SNAPLEN;
@@ -298,7 +291,7 @@ int main(int argc, char **argv)
 			.snaplen = co.snaplen, .userappl = "pidcap " PIDCAP_VERSION,
 		};
 
-		if (pc_capout_open(&app.capout, &wo, now_ns() + app.printer.mono_to_real_ns, err,
+		if (pc_capout_open(&app.capout, &wo, pc_now_ns() + app.printer.mono_to_real_ns, err,
 				   sizeof(err)))
 			goto fail;
 	}
