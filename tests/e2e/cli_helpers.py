@@ -7,6 +7,7 @@ Not for: judging pidcap's output (test_cli.py) or namespace set-up (harness.py).
 Every wait here is bounded; every process is started here and ended by its pid.
 """
 
+import argparse
 import ctypes
 import ctypes.util
 import json
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import traceback
 import time
 
 LISTEN_TIMEOUT = 60.0    # loading and attaching the eBPF programs
@@ -438,3 +440,51 @@ def summary(stderr):
         if m:
             got[key] = int(m.group(1))
     return got
+
+
+def run_suite(suite, tests, doc, default_pidcap, timeout, expected, set_pidcap, precheck=None):
+    """The main() of a test script: parses --pidcap and --only, runs each
+    (name, fn) of tests under a SIGALRM timeout, prints "ok NAME" or
+    "FAIL NAME: reason" and "SUITE: N passed, N failed"; returns the exit
+    code. expected: exception classes whose message is the reason; any
+    other exception is a bug in the test and is shown with its place."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--pidcap", default=default_pidcap, help="the binary to test (default build/pidcap)")
+    ap.add_argument("--only", default="", help="comma-separated test names to run")
+    args = ap.parse_args()
+    set_pidcap(os.path.abspath(args.pidcap))
+    only = {n for n in args.only.split(",") if n}
+    unknown = only - {n for n, _ in tests}
+    if unknown:
+        ap.error(f"unknown tests {sorted(unknown)}")
+
+    def alarm(signum, frame):
+        raise TestError(f"test still running after {timeout} s")
+
+    signal.signal(signal.SIGALRM, alarm)
+    passed = failed = 0
+    for name, fn in tests:
+        if only and name not in only:
+            continue
+        reason = None
+        signal.alarm(timeout)
+        try:
+            if precheck:
+                precheck()
+            fn()
+        except expected as e:
+            reason = str(e)
+        except Exception as e:  # a bug in the test itself: show where
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            reason = f"{type(e).__name__}: {e} (at {os.path.basename(tb.filename)}:{tb.lineno})"
+        finally:
+            signal.alarm(0)
+            cleanup()
+        if reason is None:
+            passed += 1
+            print(f"ok {name}", flush=True)
+        else:
+            failed += 1
+            print(f"FAIL {name}: {reason}", flush=True)
+    print(f"{suite}: {passed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0

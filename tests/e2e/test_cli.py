@@ -12,18 +12,15 @@ Prints "ok NAME" or "FAIL NAME: reason" per test, then
 Test traffic goes to 127.0.0.0/8 and ::1 only.
 """
 
-import argparse
 import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import stat
 import sys
 import tempfile
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -571,48 +568,19 @@ TESTS = [
 ]
 
 
-def _alarm(signum, frame):
-    raise TestError(f"test still running after {TEST_TIMEOUT} s")
+def _executable():
+    if not os.access(PIDCAP, os.X_OK):
+        raise Fail(f"{PIDCAP} is not an executable file")
+
+
+def _set_pidcap(path):
+    global PIDCAP
+    PIDCAP = path
 
 
 def main():
-    global PIDCAP
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pidcap", default=PIDCAP, help="the binary to test (default build/pidcap)")
-    ap.add_argument("--only", default="", help="comma-separated test names to run")
-    args = ap.parse_args()
-    PIDCAP = os.path.abspath(args.pidcap)
-    only = {n for n in args.only.split(",") if n}
-    unknown = only - {n for n, _ in TESTS}
-    if unknown:
-        ap.error(f"unknown tests {sorted(unknown)}")
-    signal.signal(signal.SIGALRM, _alarm)
-    passed = failed = 0
-    for name, fn in TESTS:
-        if only and name not in only:
-            continue
-        reason = None
-        signal.alarm(TEST_TIMEOUT)
-        try:
-            if not os.access(PIDCAP, os.X_OK):
-                raise Fail(f"{PIDCAP} is not an executable file")
-            fn()
-        except (Fail, TestError) as e:
-            reason = str(e)
-        except Exception as e:  # a bug in the test itself: show where
-            tb = traceback.extract_tb(e.__traceback__)[-1]
-            reason = f"{type(e).__name__}: {e} (at {os.path.basename(tb.filename)}:{tb.lineno})"
-        finally:
-            signal.alarm(0)
-            h.cleanup()
-        if reason is None:
-            passed += 1
-            print(f"ok {name}", flush=True)
-        else:
-            failed += 1
-            print(f"FAIL {name}: {' '.join(reason.split())}", flush=True)
-    print(f"test_cli: {passed} passed, {failed} failed", flush=True)
-    return 1 if failed else 0
+    return h.run_suite("test_cli", TESTS, __doc__, PIDCAP, TEST_TIMEOUT, (Fail, TestError),
+                       _set_pidcap, precheck=_executable)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Prints "ok NAME" or "FAIL NAME: reason" per test, then
 "test_exporter: N passed, N failed"; exits 1 if any test failed.
 """
 
-import argparse
 import http.client
 import json
 import os
@@ -26,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import urllib.parse
 import urllib.request
 
@@ -577,46 +575,14 @@ TESTS = [
 ]
 
 
-def _alarm(signum, frame):
-    raise TestError(f"test took longer than {TEST_TIMEOUT} s")
+def _set_pidcap(path):
+    global PIDCAP
+    PIDCAP = path
 
 
 def main():
-    global PIDCAP
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pidcap", default=PIDCAP, help="the binary to test (default build/pidcap)")
-    ap.add_argument("--only", default="", help="comma-separated test names to run")
-    args = ap.parse_args()
-    PIDCAP = os.path.abspath(args.pidcap)
-    only = {n for n in args.only.split(",") if n}
-    unknown = only - {n for n, _ in TESTS}
-    if unknown:
-        ap.error(f"unknown tests {sorted(unknown)}")
-    signal.signal(signal.SIGALRM, _alarm)
-    passed = failed = 0
-    for name, fn in TESTS:
-        if only and name not in only:
-            continue
-        reason = None
-        signal.alarm(TEST_TIMEOUT)
-        try:
-            fn()
-        except (Fail, TestError) as e:
-            reason = str(e)
-        except Exception as e:  # a bug in the test itself: show where
-            tb = traceback.extract_tb(e.__traceback__)[-1]
-            reason = f"{type(e).__name__}: {e} (at {os.path.basename(tb.filename)}:{tb.lineno})"
-        finally:
-            signal.alarm(0)
-            h.cleanup()
-        if reason is None:
-            passed += 1
-            print(f"ok {name}", flush=True)
-        else:
-            failed += 1
-            print(f"FAIL {name}: {reason}", flush=True)
-    print(f"test_exporter: {passed} passed, {failed} failed", flush=True)
-    return 1 if failed else 0
+    return h.run_suite("test_exporter", TESTS, __doc__, PIDCAP, TEST_TIMEOUT, (Fail, TestError),
+                       _set_pidcap)
 
 
 if __name__ == "__main__":
