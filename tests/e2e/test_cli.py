@@ -373,6 +373,49 @@ def test_uid():
     check(len(recs) >= 10, f"{len(recs)} records of the uid {NOBODY} child, want its 10")
 
 
+def cgroup2_root():
+    """The cgroup v2 mount point, from /proc/self/mountinfo."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            if right.split()[:1] == ["cgroup2"]:
+                return left.split()[4]
+    raise Fail("no cgroup2 mount in /proc/self/mountinfo")
+
+
+def test_cgroup():
+    """--cgroup PATH: only the process moved into a cgroup the test makes."""
+    root = cgroup2_root()
+    name = f"pctest-cli-{secrets.token_hex(4)}"
+    path = os.path.join(root, name)
+    os.mkdir(path)
+    try:
+        sink = Child()
+        inside, outside = Child(), Child()
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(inside.pid))
+        cap = Capture(PIDCAP, ["--json", "--cgroup", "/" + name, "udp", "port", str(sink.port)])
+        for _ in range(2):
+            inside.send((LO4, sink.port), n=5)
+            outside.send((LO4, sink.port), n=5)
+        rc = stop_after(cap, lambda x: len(of_pid(x, inside.pid)) >= 10)
+        recs = cap.records()
+        check(rc == 0, f"exit {rc} after SIGINT")
+        bad = [x for x in recs if x.get("pid") != inside.pid]
+        check(not bad, f"{len(bad)} records not of the child in {name}: {show(bad)}")
+        check(len(recs) >= 10, f"{len(recs)} records of the child in {name}, want its 10")
+        check(all(x.get("cgroup") == "/" + name for x in recs),
+              f"cgroup key not /{name}: {show(recs)}")
+    finally:
+        h.cleanup()
+        for _ in range(50):  # the cgroup empties once its process is reaped
+            try:
+                os.rmdir(path)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
 # ---- -- COMMAND ---------------------------------------------------------------
 
 CMD_SRC = r'''
@@ -558,6 +601,7 @@ TESTS = [
     ("pid_two", test_pid_two),
     ("comm", test_comm),
     ("uid", test_uid),
+    ("cgroup", test_cgroup),
     ("command", test_command),
     ("summary", test_summary),
     ("text", test_text),
