@@ -118,11 +118,14 @@ check-kernels: test-deps all
 check: test-deps deps all
 	$(Q)tests/check.sh $(OUT)
 
-# The binary in PREFIX/sbin and the exporter's systemd unit (ExecStart
-# follows PREFIX). DESTDIR stages both for packaging.
+# The binary in PREFIX/sbin, its man page in PREFIX/share/man/man8 and the
+# exporter's systemd unit (ExecStart follows PREFIX). DESTDIR stages them for
+# packaging.
 install: all
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/pidcap)
 	$(Q)install -D -m 0755 $(OUT)/pidcap $(DESTDIR)$(PREFIX)/sbin/pidcap
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/man/man8/pidcap.8)
+	$(Q)install -D -m 0644 docs/pidcap.8 $(DESTDIR)$(PREFIX)/share/man/man8/pidcap.8
 	$(call msg,INSTALL,$(DESTDIR)$(UNITDIR)/pidcap-exporter.service)
 	$(Q)mkdir -p $(DESTDIR)$(UNITDIR)
 	$(Q)sed 's|/usr/local/sbin/pidcap|$(PREFIX)/sbin/pidcap|' dist/pidcap-exporter.service \

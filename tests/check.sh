@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test layer in order: unit tests (ASan/UBSan), golden -r
 # output of committed capture files, a short fuzz run
-# of every parser of untrusted input, end-to-end tests as root with
+# of every parser of untrusted input, the man page against --help (docs),
+# end-to-end tests as root with
 # real traffic, then the accuracy test on other kernels under qemu
 # (tests/kernels). Prints one summary line per layer and a final
 # "check: N passed, N failed". Any skip is a failure.
@@ -28,6 +29,7 @@ fi
 layer unit make --no-print-directory OUT="$OUT" unit
 layer golden tests/golden/run.sh "$OUT/pidcap"
 layer fuzz tests/fuzz/run.sh "$FUZZ_SECONDS" "$OUT/fuzz"
+layer docs tests/docs/check_manpage.sh "$OUT/pidcap"
 layer e2e python3 tests/e2e/run.py --pidcap "$OUT/pidcap"
 layer kernels python3 tests/kernels/run.py --pidcap "$OUT/pidcap" --out "$OUT/kernels"
 echo "check: $passed_layers passed, $failed_layers failed"
