@@ -150,33 +150,23 @@ def cleanup():
         _end(proc)
 
 
-class Child:
-    """A traffic process with a known pid; see CHILD_SRC for what it can do."""
+class LineChild:
+    """A python child process speaking one JSON object per line on stdout,
+    taking lines on stdin; what Child and traffic.Role share. label names it
+    in errors."""
 
-    def __init__(self, bind="127.0.0.1", port=0, comm=None, uid=None, gid=None, lifetime=90):
-        cfg = {"bind": bind, "port": port, "lifetime": lifetime}
-        if comm is not None:
-            cfg["comm_hex"] = (comm.encode() if isinstance(comm, str) else comm).hex()
-        if uid is not None:
-            cfg["uid"], cfg["gid"] = uid, uid if gid is None else gid
-        self.proc = _track(subprocess.Popen(
-            [sys.executable, "-c", CHILD_SRC, json.dumps(cfg)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    def __init__(self, argv, label):
+        self.proc = _track(subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE))
         self.pid = self.proc.pid
+        self.label = label
         self._buf = b""
-        hello = self.recv(20.0)
-        if hello.get("pid") != self.pid:
-            raise TestError(f"child {self.pid} reported pid {hello.get('pid')}")
-        self.port = hello["port"]
-        self.comm = bytes.fromhex(hello["comm_hex"])
-        self.uid = hello["uid"]
-        self.addr = bind
 
     def _dead(self, what):
         err = b""
         if self.proc.poll() is not None:
             err = self.proc.stderr.read()[-2000:]
-        return TestError(f"child {self.pid}: {what}; rc={self.proc.poll()} "
+        return TestError(f"{self.label} {self.pid}: {what}; rc={self.proc.poll()} "
                          f"stderr={err.decode(errors='replace').strip()!r}")
 
     def recv(self, timeout=20.0):
@@ -196,12 +186,34 @@ class Child:
         line, self._buf = self._buf.split(b"\n", 1)
         return json.loads(line)
 
-    def command(self, obj):
+    def write_line(self, text):
         try:
-            self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+            self.proc.stdin.write((text + "\n").encode())
             self.proc.stdin.flush()
-        except BrokenPipeError:
+        except (BrokenPipeError, ValueError):
             raise self._dead("stdin closed") from None
+
+
+class Child(LineChild):
+    """A traffic process with a known pid; see CHILD_SRC for what it can do."""
+
+    def __init__(self, bind="127.0.0.1", port=0, comm=None, uid=None, gid=None, lifetime=90):
+        cfg = {"bind": bind, "port": port, "lifetime": lifetime}
+        if comm is not None:
+            cfg["comm_hex"] = (comm.encode() if isinstance(comm, str) else comm).hex()
+        if uid is not None:
+            cfg["uid"], cfg["gid"] = uid, uid if gid is None else gid
+        super().__init__([sys.executable, "-c", CHILD_SRC, json.dumps(cfg)], "child")
+        hello = self.recv(20.0)
+        if hello.get("pid") != self.pid:
+            raise TestError(f"child {self.pid} reported pid {hello.get('pid')}")
+        self.port = hello["port"]
+        self.comm = bytes.fromhex(hello["comm_hex"])
+        self.uid = hello["uid"]
+        self.addr = bind
+
+    def command(self, obj):
+        self.write_line(json.dumps(obj))
 
     def start_send(self, to, n=10, interval=0.01, size=32):
         """Starts sending n UDP datagrams to (addr, port); finish with wait_done()."""

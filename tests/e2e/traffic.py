@@ -10,13 +10,12 @@ cli_helpers' tracking); every wait is bounded.
 
 import json
 import os
-import select
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_helpers import TestError, _end, _track  # noqa: E402
+from cli_helpers import LineChild, TestError, _end  # noqa: E402
 
 # argv[1]: JSON config with "role" and its settings. Each role first prints
 # {"pid", "port"} and ends with a JSON report of what it did; long-lived roles
@@ -170,50 +169,19 @@ sys.exit(cfg.get("exit", 0))
 '''
 
 
-class Role:
+class Role(LineChild):
     """One traffic process; hello is its first report ({"pid", "port"})."""
 
     def __init__(self, exe=None, **cfg):
-        argv = [exe or sys.executable, "-c", ROLE_SRC, json.dumps(cfg)]
-        self.proc = _track(subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=subprocess.PIPE))
-        self.pid = self.proc.pid
+        super().__init__([exe or sys.executable, "-c", ROLE_SRC, json.dumps(cfg)], cfg["role"])
         self.cfg = cfg
-        self._buf = b""
         self.hello = self.recv(20.0)
         if self.hello.get("pid") != self.pid:
             raise TestError(f"{cfg['role']} {self.pid} reported pid {self.hello.get('pid')}")
         self.port = self.hello["port"]
 
-    def _dead(self, what):
-        err = b""
-        if self.proc.poll() is not None:
-            err = self.proc.stderr.read()[-2000:]
-        return TestError(f"{self.cfg['role']} {self.pid}: {what}; rc={self.proc.poll()} "
-                         f"stderr={err.decode(errors='replace').strip()!r}")
-
-    def recv(self, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
-        while b"\n" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise self._dead(f"no report within {timeout:.0f} s")
-            ready, _, _ = select.select([fd], [], [], left)
-            if ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    raise self._dead("exited before reporting")
-                self._buf += chunk
-        line, self._buf = self._buf.split(b"\n", 1)
-        return json.loads(line)
-
     def say(self, word):
-        try:
-            self.proc.stdin.write((word + "\n").encode())
-            self.proc.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            raise self._dead("stdin closed") from None
+        self.write_line(word)
 
     def wait(self, timeout=30.0):
         try:
