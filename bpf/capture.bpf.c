@@ -1,19 +1,23 @@
 /* Packet capture: cgroup_skb ingress/egress on the cgroup v2 root. Reads
  * the owner that owner.bpf.c stored on the socket (and, on loopback, the
- * receiving socket's owner), applies the in-kernel process filters and
- * sends the packet with both owners to user space through the ring buffer.
- * Not for deciding owners: it never trusts "current". */
+ * receiving socket's owner), names the sender itself where the packet
+ * leaves in its sender's context, applies the in-kernel process filters
+ * and sends the packet with both owners to user space through the ring
+ * buffer. Not for other owner hooks (owner.bpf.c). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
-#include "maps.bpf.h"
+#include "owner.bpf.h"
 
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
 #define LOOPBACK_IFINDEX 1
+#define SOCK_STREAM_ 1
+#define SOCK_DGRAM_ 2
+#define SOCK_RAW_ 3
 
 
 #ifndef PC_COMPAT
@@ -30,6 +34,26 @@ static __always_inline void read_dev(struct __sk_buff *skb, struct pc_packet *hd
 	__builtin_memcpy(hdr->ifname, dev->name, sizeof(hdr->ifname));
 	hdr->netns = dev->nd_net.net->ns.inum;
 }
+
+static __always_inline __u32 read_netns(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct net_device *dev = kskb ? kskb->dev : NULL;
+
+	return dev ? dev->nd_net.net->ns.inum : 0;
+}
+
+/* Is the packet's socket locked by a process (lock_sock), as in sendmsg,
+ * recvmsg, connect and close, and when the backlog is processed on
+ * release? Then that process is "current": TCP sends from softirq and
+ * timers defer while a process holds the lock. */
+static __always_inline int sock_owned_by_user(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct sock *sk = kskb ? kskb->sk : NULL;
+
+	return sk && sk->sk_lock.owned;
+}
 #else
 /* Kernels before 6.2 lack bpf_cast_to_kern_ctx: the context is the
  * kernel's sk_buff all the same, read through probe reads. */
@@ -42,6 +66,20 @@ static __always_inline void read_dev(struct __sk_buff *skb, struct pc_packet *hd
 		return;
 	BPF_CORE_READ_STR_INTO(&hdr->ifname, dev, name);
 	hdr->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
+static __always_inline __u32 read_netns(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = (struct sk_buff *)skb;
+
+	return BPF_CORE_READ(kskb, dev, nd_net.net, ns.inum);
+}
+
+static __always_inline int sock_owned_by_user(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = (struct sk_buff *)skb;
+
+	return BPF_CORE_READ(kskb, sk, sk_lock.owned) != 0;
 }
 #endif
 
@@ -186,31 +224,90 @@ static __always_inline struct bpf_sock *lookup_peer(struct __sk_buff *skb, struc
 						    BPF_F_CURRENT_NETNS, 0);
 }
 
-/* The owner of sk: the thread that last entered a socket syscall on it
- * (or accepted it), else the value stored on the socket. A value copied
- * from a listener (BPF_F_CLONE) that no syscall has replaced yet names the
- * listener's process: flagged so that user space can wait for accept(). */
+/* The owner of sk: the value stored on the socket, else the one the
+ * iterator found for a socket older than pidcap. A value copied from a
+ * listener (BPF_F_CLONE) that no process of the connection has replaced
+ * yet names the listener's process: flagged so that user space can wait
+ * for the claim. */
 static __always_inline int read_owner(struct bpf_sock *sk, struct pc_owner *out,
 				      __u64 *sk_addr)
 {
-	struct pc_owner *o, *u;
+	struct pc_owner *o;
 	__u64 key = (__u64)sk;
 
 	*sk_addr = key;
-	u = bpf_map_lookup_elem(&users, &key);
 	o = bpf_sk_storage_get(&owners, sk, 0, 0);
-	if (u) {
-		*out = *u;
-		if (o && o->tid != u->tid)
-			*o = *u;
-		return PC_PKT_OWNER;
-	}
+	if (!o)
+		o = bpf_map_lookup_elem(&seeds, &key);
 	if (!o)
 		return 0;
 	*out = *o;
 	if (o->listener)
 		return PC_PKT_OWNER | PC_PKT_OWNER_LISTENER;
 	return PC_PKT_OWNER;
+}
+
+/* Does this packet leave in its sender's context? UDP, ping and raw
+ * sockets send only from the sending call; TCP sends from softirq and
+ * timers too, but never while a process holds the socket's lock: then it
+ * is that process. Only user sockets (those with an owner) qualify:
+ * kernel sockets (ICMP errors, resets) send for nobody. */
+static __always_inline int sent_by_current(struct __sk_buff *skb, struct bpf_sock *sk)
+{
+	if (sk->type == SOCK_DGRAM_ || sk->type == SOCK_RAW_)
+		return 1;
+	return sk->type == SOCK_STREAM_ && sk->protocol == IPPROTO_TCP_ &&
+	       sock_owned_by_user(skb);
+}
+
+/* A packet leaving in its sender's context names the sender, even on the
+ * first packet after a hand-over (fork, exec, SCM_RIGHTS, io_uring,
+ * splice), and the socket remembers it for the packets that follow. */
+static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_sock *sk,
+					      __u16 l3proto)
+{
+	struct pc_claim_addrs a = {};
+	struct flow f;
+	struct pc_owner *o;
+	__u64 key = (__u64)sk;
+	int was_listener;
+
+	if (sk->family != AF_INET && sk->family != AF_INET6)
+		return;
+	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (o && owner_is_current(o))
+		return;
+	if (!o && !bpf_map_lookup_elem(&seeds, &key))
+		return; /* not a socket a process made */
+	if (!sent_by_current(skb, sk) || current_is_kthread())
+		return;
+	if (!o)
+		o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return;
+	was_listener = o->listener;
+	owner_from_current(o, PC_HOOK_EGRESS);
+	if (!was_listener)
+		return;
+	/* the connection's addresses from the packet: local is the source */
+	parse_flow(skb, l3proto, &f);
+	if (!f.ok)
+		return;
+	if (l3proto == ETH_P_IP) {
+		a.family = AF_INET;
+		__builtin_memcpy(a.laddr, &f.tuple.ipv4.saddr, 4);
+		__builtin_memcpy(a.raddr, &f.tuple.ipv4.daddr, 4);
+		a.lport = bpf_ntohs(f.tuple.ipv4.sport);
+		a.rport = bpf_ntohs(f.tuple.ipv4.dport);
+	} else {
+		a.family = AF_INET6;
+		__builtin_memcpy(a.laddr, f.tuple.ipv6.saddr, 16);
+		__builtin_memcpy(a.raddr, f.tuple.ipv6.daddr, 16);
+		a.lport = bpf_ntohs(f.tuple.ipv6.sport);
+		a.rport = bpf_ntohs(f.tuple.ipv6.dport);
+	}
+	a.netns = read_netns(skb);
+	emit_claim(o, key, &a);
 }
 
 /* Counting mode: adds the packet to the owner's connection. `local_is_src`
@@ -369,6 +466,8 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	sk = skb->sk;
 	if (sk) {
 		full = bpf_sk_fullsock(sk);
+		if (full && dir == PC_DIR_OUT)
+			owner_from_sender(skb, full, l3proto);
 		if (!full)
 			full = bpf_get_listener_sock(sk);
 		if (full)

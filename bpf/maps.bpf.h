@@ -38,18 +38,19 @@ struct {
 	__type(value, __u8);
 } filter_pids __weak SEC(".maps");
 
-/* The thread that last entered a socket syscall (send, receive, read,
- * write) on a socket, or accept() that returned it: kernel address of
- * struct sock -> owner. Written at syscall entry, before any packet of
- * that call exists, so it is right for the first packet of a socket that
- * changed hands (fork, exec, SCM_RIGHTS, accept). Cleared when a socket
- * is created at an address that a closed one used. */
+/* Owners of sockets that existed before pidcap started, found by the
+ * task_file iterator: kernel address of struct sock -> owner. A map keyed
+ * by a scalar, not socket storage, because some kernel builds refuse
+ * bpf_sk_storage_get on a socket reached through a file (an untrusted
+ * pointer). Read only when the socket has no storage of its own, so any
+ * owner written since start wins. Entries end with the socket (release,
+ * TCP CLOSE) and when a new socket is created at the same address. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct pc_owner);
-} users __weak SEC(".maps");
+} seeds __weak SEC(".maps");
 
 /* Counting mode: per process and connection. Entries idle for long are
  * deleted by user space, which keeps their totals. */

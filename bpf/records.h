@@ -20,7 +20,7 @@ enum pc_record_type {
 	PC_REC_EXEC = 2,
 	PC_REC_EXIT = 3,
 	PC_REC_FORK = 4,
-	PC_REC_ACCEPT = 5,
+	PC_REC_CLAIM = 5,
 };
 
 /* pc_packet.dir */
@@ -63,10 +63,9 @@ enum pc_hook {
 	PC_HOOK_RECVMSG,
 	PC_HOOK_SEND_LENGTH,
 	PC_HOOK_RECV_LENGTH,
-	PC_HOOK_ACCEPT,
+	PC_HOOK_EGRESS, /* a packet leaving in its sender's context */
 	PC_HOOK_ITER,
 	PC_HOOK_LISTEN,
-	PC_HOOK_SYSCALL,
 };
 
 /* One captured packet: header followed by caplen bytes starting at the
@@ -122,11 +121,13 @@ struct pc_task_event {
 };
 _Static_assert(sizeof(struct pc_task_event) == 40, "pc_task_event layout");
 
-/* accept() returned a socket: its new owner and its addresses, so that
- * user space can resolve packets it holds as PC_PKT_*_LISTENER (the
- * handshake and data that arrived before accept() returned). */
-struct pc_accept {
-	__u8 type;   /* PC_REC_ACCEPT */
+/* A socket accepted from a listener was used for the first time by a
+ * process (its first send or receive): its new owner and its addresses,
+ * so that user space can resolve the packets it holds as
+ * PC_PKT_*_LISTENER (the handshake and data that arrived before that
+ * process took the connection). */
+struct pc_claim {
+	__u8 type;   /* PC_REC_CLAIM */
 	__u8 family; /* AF_INET or AF_INET6 */
 	__u16 lport; /* local port, host order */
 	__u16 rport; /* remote port, host order */
@@ -139,7 +140,7 @@ struct pc_accept {
 	__u8 raddr[16];
 	struct pc_owner owner;
 };
-_Static_assert(sizeof(struct pc_accept) == 112, "pc_accept layout");
+_Static_assert(sizeof(struct pc_claim) == 112, "pc_claim layout");
 
 /* Counting mode (pidcap top, exporter): traffic summed in the kernel per
  * process and connection, no record per packet. Key of the flows map. */

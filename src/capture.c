@@ -64,9 +64,57 @@ struct pc_capture {
 	int cgroup_fd;
 	pc_record_fn fn;
 	void *ctx;
-	char method[256];
+	char method[1024];
+	unsigned int skipped;   /* bits of optional_progs not loaded or attached */
 	struct pc_pcapback *pb; /* the fallback backend; then nothing above is used */
 };
+
+/* Programs pidcap runs without when the kernel lacks their hook or refuses
+ * them, and what the user loses then. Every other program is the core:
+ * packets (cgroup_skb) and the owner hooks that run in the owner's context
+ * (cgroup sock_create, post_bind, connect, sendmsg, recvmsg). */
+static const struct optional_prog {
+	const char *name;
+	const char *loss;
+} optional_progs[] = {
+	{ "pc_seed", "sockets opened before start have no owner until first used" },
+	{ "pc_send_length", "a socket's new holder is named only once it sends" },
+	{ "pc_recv_length", "a socket's new holder is named only once it sends" },
+	{ "pc_sockops", "packets of a just-accepted connection are not held for the "
+			"accepting process (a prefork master may be named)" },
+	{ "pc_sock_release", "an old socket's seeded owner may outlive it until TCP close" },
+	{ "pc_sock_state", "an old socket's seeded owner may outlive it until its release" },
+	{ "pc_exec", "programs are named from /proc: short-lived ones may show only their "
+		     "command name" },
+	{ "pc_fork", "children forked after start are not followed by --pid and -- CMD" },
+	{ "pc_exit", "exited processes are forgotten later" },
+};
+#define N_OPTIONAL (sizeof(optional_progs) / sizeof(optional_progs[0]))
+_Static_assert(N_OPTIONAL <= 32, "skipped is a 32-bit mask");
+
+static int optional_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTIONAL; i++)
+		if (!strcmp(optional_progs[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* PIDCAP_BPF_REJECT=NAME[,NAME...]: the loader acts as if the kernel had
+ * refused these programs (tests of the degraded modes). */
+static int rejected_by_env(const char *name)
+{
+	const char *list = getenv("PIDCAP_BPF_REJECT"), *p;
+	size_t n = strlen(name);
+
+	for (p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strcspn(p, ",") == n && !strncmp(p, name, n))
+			return 1;
+	}
+	return 0;
+}
 
 static int libbpf_verbose;
 static char failed_prog[64]; /* last program libbpf could not load */
@@ -170,9 +218,15 @@ static int attach_prog(struct pc_capture *cap, struct bpf_program *prog,
 	else
 		link = bpf_program__attach(prog);
 	if (!link) {
+		int opt = optional_index(bpf_program__name(prog));
+
 		err = -errno;
-		snprintf(errbuf, errlen, "cannot attach %s: %s", bpf_program__name(prog),
-			 strerror(-err));
+		if (opt >= 0) { /* run without it: the start-up line says what is lost */
+			cap->skipped |= 1u << opt;
+			return 0;
+		}
+		snprintf(errbuf, errlen, "cannot attach %s (%s): %s", bpf_program__name(prog),
+			 bpf_program__section_name(prog), strerror(-err));
 		return err;
 	}
 	return add_link(cap, link);
@@ -182,11 +236,14 @@ static int attach_prog(struct pc_capture *cap, struct bpf_program *prog,
  * the process that holds it as owner. */
 static int seed_existing_sockets(struct pc_capture *cap, char *errbuf, size_t errlen)
 {
+	struct bpf_program *prog = bpf_object__find_program_by_name(cap->obj, "pc_seed");
 	struct bpf_link *link;
 	char buf[64];
 	int fd, err = 0;
 
-	link = bpf_program__attach_iter(bpf_object__find_program_by_name(cap->obj, "pc_seed"), NULL);
+	if (!prog || !bpf_program__autoload(prog))
+		return 0;
+	link = bpf_program__attach_iter(prog, NULL);
 	if (!link) {
 		err = -errno;
 		snprintf(errbuf, errlen, "cannot attach task_file iterator: %s", strerror(-err));
@@ -213,36 +270,34 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return cap->fn(cap->ctx, data, size);
 }
 
-/* The build whose kfuncs this kernel has, first match; PIDCAP_BPF_VARIANT
- * (full or compat) forces one, to test the compat path on new kernels. */
-static const struct variant *choose_variant(const struct btf *vmlinux, char *errbuf,
-					    size_t errlen)
+/* Does this kernel have every kfunc build v needs? */
+static int variant_fits(const struct variant *v, const struct btf *vmlinux)
 {
-	const char *force = getenv("PIDCAP_BPF_VARIANT");
-	size_t i, k;
+	size_t k;
 
-	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
-		const struct variant *v = &variants[i];
+	for (k = 0; v->kfuncs[k]; k++)
+		if (btf__find_by_name_kind(vmlinux, v->kfuncs[k], BTF_KIND_FUNC) < 0)
+			return 0;
+	return 1;
+}
 
-		if (force && *force) {
-			if (!strcmp(force, v->name))
-				return v;
-			continue;
-		}
-		for (k = 0; v->kfuncs[k]; k++)
-			if (btf__find_by_name_kind(vmlinux, v->kfuncs[k], BTF_KIND_FUNC) < 0)
-				break;
-		if (!v->kfuncs[k])
-			return v;
-	}
-	snprintf(errbuf, errlen, "PIDCAP_BPF_VARIANT='%s' is not a build of the eBPF programs "
-		 "(full or compat)", force ? force : "");
+/* PIDCAP_BPF_VARIANT (full or compat) forces one build, to test the compat
+ * path on new kernels; NULL when it names none. */
+static const struct variant *forced_variant(const char *force)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+		if (!strcmp(force, variants[i].name))
+			return &variants[i];
 	return NULL;
 }
 
-static void configure(struct pc_capture *cap, const struct pc_capture_opts *o, int has_len_tp)
+static void configure(struct pc_capture *cap, const struct pc_capture_opts *o)
 {
 	struct pc_settings *set = cap->variant->settings(cap->skel);
+	struct bpf_program *prog;
+	size_t i;
 
 	set->snaplen = o->snaplen;
 	set->want_in = o->want_in;
@@ -261,47 +316,182 @@ static void configure(struct pc_capture *cap, const struct pc_capture_opts *o, i
 	set->count_mode = o->count_mode;
 	if (o->ring_bytes)
 		bpf_map__set_max_entries(cap->events, o->ring_bytes);
-	bpf_program__set_autoload(bpf_object__find_program_by_name(cap->obj, "pc_send_length"),
-				  has_len_tp);
-	bpf_program__set_autoload(bpf_object__find_program_by_name(cap->obj, "pc_recv_length"),
-				  has_len_tp);
-	snprintf(cap->method, sizeof(cap->method),
-		 "%s eBPF build: owners from socket syscalls, cgroup sock hooks, sockops, "
-		 "accept%s and a socket iterator; packets from cgroup_skb",
-		 cap->variant->name, has_len_tp ? ", sock_send/recv_length" : "");
+	for (i = 0; i < N_OPTIONAL; i++) {
+		prog = bpf_object__find_program_by_name(cap->obj, optional_progs[i].name);
+		if (prog && (cap->skipped & (1u << i)))
+			bpf_program__set_autoload(prog, false);
+	}
 }
 
-/* Opens the build that fits this kernel and finds its maps. */
-static int open_programs(struct pc_capture *cap, const struct pc_capture_opts *o, char *errbuf,
+/* Opens build v afresh (a refused program leaves libbpf's object unusable)
+ * and finds its maps. */
+static int open_variant(struct pc_capture *cap, const struct variant *v,
+			const struct pc_capture_opts *o, char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (cap->skel)
+		cap->variant->destroy(cap->skel);
+	cap->variant = v;
+	cap->skel = v->open();
+	if (!cap->skel) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open eBPF object: %s", strerror(-err));
+		return err;
+	}
+	cap->obj = v->obj(cap->skel);
+	cap->events = bpf_object__find_map_by_name(cap->obj, "events");
+	cap->counters = bpf_object__find_map_by_name(cap->obj, "counters");
+	cap->filter_pids = bpf_object__find_map_by_name(cap->obj, "filter_pids");
+	cap->flows = bpf_object__find_map_by_name(cap->obj, "flows");
+	configure(cap, o);
+	return 0;
+}
+
+/* The first program of the object that PIDCAP_BPF_REJECT names, or NULL. */
+static struct bpf_program *env_rejected(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		if (bpf_program__autoload(prog) && rejected_by_env(bpf_program__name(prog)))
+			return prog;
+	return NULL;
+}
+
+/* Loads build v. A refused optional program is left out and the rest
+ * loaded again; a refused core program fails the build, naming it. */
+static int load_variant(struct pc_capture *cap, const struct variant *v,
+			const struct pc_capture_opts *o, unsigned int absent, char *errbuf,
+			size_t errlen)
+{
+	struct bpf_program *bad;
+	const char *name;
+	int err, opt, simulated = 0;
+
+	cap->skipped = absent;
+	for (;;) {
+		err = open_variant(cap, v, o, errbuf, errlen);
+		if (err)
+			return err;
+		failed_prog[0] = 0;
+		bad = env_rejected(cap->obj);
+		simulated = bad != NULL;
+		err = bad ? -EACCES : cap->variant->load(cap->skel);
+		if (!err)
+			return 0;
+		if (!bad && failed_prog[0])
+			bad = bpf_object__find_program_by_name(cap->obj, failed_prog);
+		name = bad ? bpf_program__name(bad) : NULL;
+		opt = name ? optional_index(name) : -1;
+		if (opt < 0 || (cap->skipped & (1u << opt)))
+			break;
+		cap->skipped |= 1u << opt;
+	}
+	if (name)
+		snprintf(errbuf, errlen,
+			 "the kernel refused eBPF program %s (%s) of the %s build: %s",
+			 name, bpf_program__section_name(bad), v->name,
+			 simulated ? "PIDCAP_BPF_REJECT names it" :
+				     "pidcap -vv shows the verifier's reason");
+	else
+		snprintf(errbuf, errlen, "cannot load the %s eBPF build: %s (pidcap -vv shows why)",
+			 v->name, strerror(-err));
+	return err;
+}
+
+/* Hooks this kernel does not have at all: left out before loading. */
+static unsigned int absent_hooks(const struct btf *vmlinux)
+{
+	static const char *const tp[][2] = {
+		{ "pc_send_length", "sock_send_length" },
+		{ "pc_recv_length", "sock_recv_length" },
+		{ "pc_sock_state", "inet_sock_set_state" },
+	};
+	unsigned int absent = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(tp) / sizeof(tp[0]); i++)
+		if (!kernel_has_btf_tracepoint(vmlinux, tp[i][1]))
+			absent |= 1u << optional_index(tp[i][0]);
+	return absent;
+}
+
+/* The start-up line: build, hooks in use and, for each program left out,
+ * what the user loses (each loss once). */
+static void describe(struct pc_capture *cap)
+{
+	size_t i, k, len;
+	int dup;
+
+	len = snprintf(cap->method, sizeof(cap->method),
+		       "%s eBPF build: owners from cgroup sock hooks, sending packets%s%s; "
+		       "packets from cgroup_skb",
+		       cap->variant->name,
+		       (cap->skipped & 3u << optional_index("pc_send_length")) ?
+			       "" : ", sock_send/recv_length",
+		       (cap->skipped & 1u << optional_index("pc_seed")) ? "" : ", a socket iterator");
+	for (i = 0; i < N_OPTIONAL && len < sizeof(cap->method); i++) {
+		if (!(cap->skipped & (1u << i)))
+			continue;
+		dup = 0;
+		for (k = 0; k < i; k++)
+			if ((cap->skipped & (1u << k)) &&
+			    !strcmp(optional_progs[k].loss, optional_progs[i].loss))
+				dup = 1;
+		len += snprintf(cap->method + len, sizeof(cap->method) - len, "; without %s%s",
+				optional_progs[i].name, dup ? "" : ": ");
+		if (!dup && len < sizeof(cap->method))
+			len += snprintf(cap->method + len, sizeof(cap->method) - len, "%s",
+					optional_progs[i].loss);
+	}
+}
+
+/* The build whose kfuncs this kernel has, then the builds after it (compat
+ * last) when a core program is refused. */
+static int load_programs(struct pc_capture *cap, const struct pc_capture_opts *o, char *errbuf,
 			 size_t errlen)
 {
+	const char *force = getenv("PIDCAP_BPF_VARIANT");
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int has_len_tp, err = 0;
+	char first[512] = "";
+	unsigned int absent;
+	size_t i;
+	int err = -ENOENT, tried = 0;
 
 	if (!vmlinux) {
 		err = -errno ? -errno : -ENOENT;
 		snprintf(errbuf, errlen, "cannot read kernel BTF: %s", strerror(-err));
 		return err;
 	}
-	has_len_tp = kernel_has_btf_tracepoint(vmlinux, "sock_send_length") &&
-		     kernel_has_btf_tracepoint(vmlinux, "sock_recv_length");
-	cap->variant = choose_variant(vmlinux, errbuf, errlen);
-	btf__free(vmlinux);
-	if (!cap->variant)
+	absent = absent_hooks(vmlinux);
+	if (force && *force && !forced_variant(force)) {
+		btf__free(vmlinux);
+		snprintf(errbuf, errlen, "PIDCAP_BPF_VARIANT='%s' is not a build of the eBPF "
+			 "programs (full or compat)", force);
 		return -EINVAL;
-	cap->skel = cap->variant->open();
-	if (!cap->skel) {
-		err = -errno;
-		snprintf(errbuf, errlen, "cannot open eBPF object: %s", strerror(-err));
-		return err;
 	}
-	cap->obj = cap->variant->obj(cap->skel);
-	cap->events = bpf_object__find_map_by_name(cap->obj, "events");
-	cap->counters = bpf_object__find_map_by_name(cap->obj, "counters");
-	cap->filter_pids = bpf_object__find_map_by_name(cap->obj, "filter_pids");
-	cap->flows = bpf_object__find_map_by_name(cap->obj, "flows");
-	configure(cap, o, has_len_tp);
-	return 0;
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		const struct variant *v = &variants[i];
+
+		if (force && *force ? v != forced_variant(force) : !variant_fits(v, vmlinux))
+			continue;
+		err = load_variant(cap, v, o, absent, errbuf, errlen);
+		if (!err)
+			break;
+		if (!tried++)
+			snprintf(first, sizeof(first), "%s", errbuf);
+	}
+	btf__free(vmlinux);
+	if (err && tried > 1 && strcmp(first, errbuf)) {
+		char both[1024];
+
+		snprintf(both, sizeof(both), "%s; %s", first, errbuf);
+		snprintf(errbuf, errlen, "%s", both);
+	}
+	if (!err)
+		describe(cap);
+	return err;
 }
 
 static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
@@ -348,21 +538,9 @@ static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
 		snprintf(errbuf, errlen, "cannot open cgroup v2 root %s: %s", cgroot, strerror(-err));
 		goto fail;
 	}
-	err = open_programs(cap, o, errbuf, errlen);
+	err = load_programs(cap, o, errbuf, errlen);
 	if (err)
 		goto fail;
-	err = cap->variant->load(cap->skel);
-	if (err) {
-		struct bpf_program *bad = failed_prog[0] ?
-			bpf_object__find_program_by_name(cap->obj, failed_prog) : NULL;
-
-		snprintf(errbuf, errlen,
-			 "cannot load eBPF program %s (%s): %s; this kernel lacks the program "
-			 "type, hook or helper it needs (run with -vv for the verifier log)",
-			 bad ? bpf_program__name(bad) : "?",
-			 bad ? bpf_program__section_name(bad) : "unknown section", strerror(-err));
-		goto fail;
-	}
 	for (i = 0; i < o->npids; i++) {
 		err = pc_capture_add_pid(cap, o->pids[i]);
 		if (err) {
@@ -382,9 +560,9 @@ static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
 		if (err)
 			goto fail;
 	}
-	err = seed_existing_sockets(cap, errbuf, errlen);
-	if (err)
-		goto fail;
+	if (seed_existing_sockets(cap, errbuf, errlen))
+		cap->skipped |= 1u << optional_index("pc_seed");
+	describe(cap);
 	*out = cap;
 	return 0;
 fail:

@@ -1,5 +1,5 @@
-/* FIFO of copied packet records waiting for an accept event, plus a short
- * memory of recent accepts for records that arrive after their event.
+/* FIFO of copied packet records waiting for a claim (the first use of an accepted socket), plus a short
+ * memory of recent claims for records that arrive after their event.
  * Not for capture or printing: emits through the caller's callback. */
 #include <errno.h>
 #include <netinet/in.h>
@@ -16,7 +16,7 @@ struct held {
 	struct held *next;
 	uint64_t arrived_ns;
 	size_t size;
-	struct pc_decoded d; /* addresses and ports, to match accept events */
+	struct pc_decoded d; /* addresses and ports, to match claims */
 	int decoded;
 	struct pc_packet rec; /* followed by rec.caplen bytes */
 };
@@ -27,7 +27,7 @@ struct pc_holdq {
 	uint64_t hold_ns;
 	pc_emit_fn emit;
 	void *ctx;
-	struct pc_accept recent[RECENT_ACCEPTS];
+	struct pc_claim recent[RECENT_ACCEPTS];
 	unsigned int next_recent;
 };
 
@@ -63,7 +63,7 @@ void pc_holdq_free(struct pc_holdq *q)
 /* Is a (packet address, port) the accepted socket's (address, port)?
  * An IPv4 packet matches an IPv6 socket through a v4-mapped address. */
 static int same_end(const struct pc_decoded *d, const uint8_t *addr, uint16_t port,
-		    const struct pc_accept *ev, int local)
+		    const struct pc_claim *ev, int local)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	const uint8_t *ea = local ? ev->laddr : ev->raddr;
@@ -79,7 +79,7 @@ static int same_end(const struct pc_decoded *d, const uint8_t *addr, uint16_t po
 }
 
 /* Does the accepted socket own the local end "src" (or "dst") of h? */
-static int accepted_end(const struct held *h, const struct pc_accept *ev, int src)
+static int accepted_end(const struct held *h, const struct pc_claim *ev, int src)
 {
 	const struct pc_decoded *d = &h->d;
 
@@ -93,13 +93,13 @@ static int accepted_end(const struct held *h, const struct pc_accept *ev, int sr
 	return same_end(d, d->daddr, d->dport, ev, 1) && same_end(d, d->saddr, d->sport, ev, 0);
 }
 
-/* An accept names the owner of packets close to it in time only: the
+/* A claim names the owner of packets close to it in time only: the
  * same addresses and ports may belong to an older connection. */
 #define MATCH_WINDOW_NS (2ULL * 1000000000)
 
-/* Applies an accept event to a held record. The owner is the local end
+/* Applies a claim to a held record. The owner is the local end
  * that sent an "out" packet or received an "in" one; the peer the other. */
-static void resolve(struct held *h, const struct pc_accept *ev)
+static void resolve(struct held *h, const struct pc_claim *ev)
 {
 	struct pc_packet *rec = &h->rec;
 	int out = rec->dir == PC_DIR_OUT;
@@ -118,7 +118,7 @@ static void resolve(struct held *h, const struct pc_accept *ev)
 	}
 }
 
-/* Newest accept first: the latest connection on a reused port wins. */
+/* Newest claim first: the latest connection on a reused port wins. */
 static void resolve_from_recent(struct pc_holdq *q, struct held *h)
 {
 	unsigned int i, slot;
@@ -160,7 +160,7 @@ int pc_holdq_packet(struct pc_holdq *q, const struct pc_packet *rec, size_t size
 	return 0;
 }
 
-void pc_holdq_accept(struct pc_holdq *q, const struct pc_accept *ev, uint64_t now_ns)
+void pc_holdq_claim(struct pc_holdq *q, const struct pc_claim *ev, uint64_t now_ns)
 {
 	struct held *h;
 

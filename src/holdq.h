@@ -1,6 +1,6 @@
 /* Holds packet records whose owner is still "the listener" (handshake and
- * data of a connection before accept() returned) until the accept event
- * names the process, so that a prefork server's packets go to the worker,
+ * data of a connection before a process took it) until the claim record
+ * (that process's first send or receive on it) names the process, so that a prefork server's packets go to the worker,
  * not the master. Keeps output order. Not for anything else. */
 #ifndef PIDCAP_HOLDQ_H
 #define PIDCAP_HOLDQ_H
@@ -13,15 +13,15 @@ struct pc_holdq;
 
 typedef void (*pc_emit_fn)(void *ctx, const struct pc_packet *rec, size_t size);
 
-/* hold_ns: how long a record may wait for its accept event. */
+/* hold_ns: how long a record may wait for its claim. */
 int pc_holdq_new(struct pc_holdq **out, uint64_t hold_ns, pc_emit_fn emit, void *ctx);
 void pc_holdq_free(struct pc_holdq *q);
 /* A packet record: emitted at once when nothing is held and its owners are
  * final, otherwise copied and queued. Returns 0 or -ENOMEM. */
 int pc_holdq_packet(struct pc_holdq *q, const struct pc_packet *rec, size_t size, uint64_t now_ns);
-/* accept() returned a socket: resolves held records of its connection
+/* A process took an accepted socket: resolves held records of its connection
  * (matched by addresses, ports and network namespace). */
-void pc_holdq_accept(struct pc_holdq *q, const struct pc_accept *ev, uint64_t now_ns);
+void pc_holdq_claim(struct pc_holdq *q, const struct pc_claim *ev, uint64_t now_ns);
 /* Emits held records from the head that are resolved or older than
  * hold_ns (all of them when `all`). */
 void pc_holdq_flush(struct pc_holdq *q, uint64_t now_ns, int all);

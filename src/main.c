@@ -28,7 +28,7 @@
 
 #define PIDCAP_VERSION "0.1.0"
 #define PRINT_SNAPLEN 256           /* enough for every header we decode */
-#define HOLD_NS (300ULL * 1000000)  /* wait for accept() at most this long */
+#define HOLD_NS (300ULL * 1000000)  /* wait for a claim at most this long */
 #define POLL_MS 50
 
 struct app {
@@ -98,7 +98,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct app *app = ctx;
 	const struct pc_packet *pkt = data;
-	const struct pc_accept *acc = data;
+	const struct pc_claim *claim = data;
 
 	switch (*(const uint8_t *)data) {
 	case PC_REC_PACKET:
@@ -110,9 +110,9 @@ static int on_record(void *ctx, const void *data, size_t size)
 		if (pc_holdq_packet(app->holdq, pkt, sizeof(*pkt) + pkt->caplen, pc_now_ns()))
 			return -ENOMEM;
 		break;
-	case PC_REC_ACCEPT:
-		if (size >= sizeof(*acc))
-			pc_holdq_accept(app->holdq, acc, pc_now_ns());
+	case PC_REC_CLAIM:
+		if (size >= sizeof(*claim))
+			pc_holdq_claim(app->holdq, claim, pc_now_ns());
 		break;
 	default: /* exec, fork, exit */
 		pc_session_proc_event(app->procs, data, size);

@@ -130,13 +130,13 @@ static struct rec make(uint64_t id, int dir, uint16_t flags, const char *src, ui
 
 /* Owner of the accepted socket: pid with comm "workerN". laddr:lport is
  * the server's end. family AF_INET6 with IPv4 addresses gives v4-mapped. */
-static struct pc_accept acc(uint32_t pid, int family, const char *laddr, uint16_t lport,
+static struct pc_claim acc(uint32_t pid, int family, const char *laddr, uint16_t lport,
 			    const char *raddr, uint16_t rport)
 {
-	struct pc_accept a;
+	struct pc_claim a;
 
 	memset(&a, 0, sizeof(a));
-	a.type = PC_REC_ACCEPT;
+	a.type = PC_REC_CLAIM;
 	a.family = family;
 	a.lport = lport;
 	a.rport = rport;
@@ -211,7 +211,7 @@ TEST(passthrough)
 TEST(order_and_accept_in)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
+	struct pc_claim a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
 
 	put(q, make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80), 10);
 	CHECK_EQ_INT(nseen, 0);
@@ -222,7 +222,7 @@ TEST(order_and_accept_in)
 	pc_holdq_flush(q, 12, 0);
 	CHECK_EQ_INT(nseen, 0);
 
-	pc_holdq_accept(q, &a, 13);
+	pc_holdq_claim(q, &a, 13);
 	CHECK_EQ_INT(nseen, 2);
 	CHECK_EQ_INT(pc_holdq_len(q), 0);
 	CHECK_EQ_INT(seen[0].id, 1);
@@ -240,14 +240,14 @@ TEST(order_and_accept_in)
 TEST(accept_out_owner_is_src)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept wrong = acc(41, AF_INET, CLIENT, 5555, SERVER, 80);
-	struct pc_accept right = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
+	struct pc_claim wrong = acc(41, AF_INET, CLIENT, 5555, SERVER, 80);
+	struct pc_claim right = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
 
 	put(q, make(1, PC_DIR_OUT, OWNER_L, SERVER, 80, CLIENT, 5555), 0);
 	/* the ends swapped: that socket is the client's, not this owner */
-	pc_holdq_accept(q, &wrong, 1);
+	pc_holdq_claim(q, &wrong, 1);
 	CHECK_EQ_INT(nseen, 0);
-	pc_holdq_accept(q, &right, 2);
+	pc_holdq_claim(q, &right, 2);
 	CHECK_EQ_INT(nseen, 1);
 	CHECK_EQ_INT(seen[0].owner_pid, 42);
 	CHECK_EQ_INT(seen[0].flags, PC_PKT_OWNER);
@@ -257,10 +257,10 @@ TEST(accept_out_owner_is_src)
 TEST(accept_in_wrong_end_does_not_resolve)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept swapped = acc(41, AF_INET, CLIENT, 5555, SERVER, 80);
+	struct pc_claim swapped = acc(41, AF_INET, CLIENT, 5555, SERVER, 80);
 
 	put(q, make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80), 0);
-	pc_holdq_accept(q, &swapped, 1);
+	pc_holdq_claim(q, &swapped, 1);
 	CHECK_EQ_INT(nseen, 0);
 	CHECK_EQ_INT(pc_holdq_len(q), 1);
 	pc_holdq_flush(q, 0, 1);
@@ -275,8 +275,8 @@ TEST(accept_in_wrong_end_does_not_resolve)
 TEST(accept_resolves_peer)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept client_side = acc(41, AF_INET, "127.0.0.1", 5555, "127.0.0.1", 80);
-	struct pc_accept a = acc(42, AF_INET, "127.0.0.1", 80, "127.0.0.1", 5555);
+	struct pc_claim client_side = acc(41, AF_INET, "127.0.0.1", 5555, "127.0.0.1", 80);
+	struct pc_claim a = acc(42, AF_INET, "127.0.0.1", 80, "127.0.0.1", 5555);
 	struct rec r = make(1, PC_DIR_OUT, PC_PKT_OWNER | PC_PKT_PEER | PC_PKT_PEER_LISTENER,
 			    "127.0.0.1", 5555, "127.0.0.1", 80);
 
@@ -285,9 +285,9 @@ TEST(accept_resolves_peer)
 	put(q, r, 0);
 	CHECK_EQ_INT(nseen, 0);
 	/* a socket whose local end is the packet's source is not the peer */
-	pc_holdq_accept(q, &client_side, 1);
+	pc_holdq_claim(q, &client_side, 1);
 	CHECK_EQ_INT(nseen, 0);
-	pc_holdq_accept(q, &a, 2);
+	pc_holdq_claim(q, &a, 2);
 	CHECK_EQ_INT(nseen, 1);
 	CHECK_EQ_INT(seen[0].owner_pid, 77);
 	CHECK_EQ_INT(seen[0].peer_pid, 42);
@@ -301,14 +301,14 @@ TEST(accept_resolves_peer)
 TEST(owner_and_peer_from_two_accepts)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept srv = acc(42, AF_INET, "127.0.0.1", 80, "127.0.0.1", 81);
-	struct pc_accept other = acc(43, AF_INET, "127.0.0.1", 81, "127.0.0.1", 80);
+	struct pc_claim srv = acc(42, AF_INET, "127.0.0.1", 80, "127.0.0.1", 81);
+	struct pc_claim other = acc(43, AF_INET, "127.0.0.1", 81, "127.0.0.1", 80);
 
 	put(q, make(1, PC_DIR_OUT, OWNER_L | PC_PKT_PEER | PC_PKT_PEER_LISTENER, "127.0.0.1",
 		    80, "127.0.0.1", 81), 0);
-	pc_holdq_accept(q, &srv, 1);
+	pc_holdq_claim(q, &srv, 1);
 	CHECK_EQ_INT(nseen, 0); /* the peer still waits */
-	pc_holdq_accept(q, &other, 2);
+	pc_holdq_claim(q, &other, 2);
 	CHECK_EQ_INT(nseen, 1);
 	CHECK_EQ_INT(seen[0].owner_pid, 42);
 	CHECK_EQ_INT(seen[0].peer_pid, 43);
@@ -319,16 +319,16 @@ TEST(owner_and_peer_from_two_accepts)
 TEST(ports_must_match)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept lport = acc(41, AF_INET, SERVER, 81, CLIENT, 5555);
-	struct pc_accept rport = acc(42, AF_INET, SERVER, 80, CLIENT, 5556);
-	struct pc_accept raddr = acc(43, AF_INET, SERVER, 80, "10.0.0.3", 5555);
-	struct pc_accept laddr = acc(44, AF_INET, "10.0.0.4", 80, CLIENT, 5555);
+	struct pc_claim lport = acc(41, AF_INET, SERVER, 81, CLIENT, 5555);
+	struct pc_claim rport = acc(42, AF_INET, SERVER, 80, CLIENT, 5556);
+	struct pc_claim raddr = acc(43, AF_INET, SERVER, 80, "10.0.0.3", 5555);
+	struct pc_claim laddr = acc(44, AF_INET, "10.0.0.4", 80, CLIENT, 5555);
 
 	put(q, make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80), 0);
-	pc_holdq_accept(q, &lport, 1);
-	pc_holdq_accept(q, &rport, 1);
-	pc_holdq_accept(q, &raddr, 1);
-	pc_holdq_accept(q, &laddr, 1);
+	pc_holdq_claim(q, &lport, 1);
+	pc_holdq_claim(q, &rport, 1);
+	pc_holdq_claim(q, &raddr, 1);
+	pc_holdq_claim(q, &laddr, 1);
 	CHECK_EQ_INT(nseen, 0);
 	CHECK_EQ_INT(pc_holdq_len(q), 1);
 	pc_holdq_free(q); /* frees what it holds: LeakSanitizer checks */
@@ -338,10 +338,10 @@ TEST(ports_must_match)
 TEST(v4_mapped)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept a = acc(42, AF_INET6, SERVER, 80, CLIENT, 5555);
+	struct pc_claim a = acc(42, AF_INET6, SERVER, 80, CLIENT, 5555);
 
 	put(q, make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80), 0);
-	pc_holdq_accept(q, &a, 1);
+	pc_holdq_claim(q, &a, 1);
 	CHECK_EQ_INT(nseen, 1);
 	CHECK_EQ_INT(seen[0].owner_pid, 42);
 	pc_holdq_free(q);
@@ -351,7 +351,7 @@ TEST(v4_mapped)
 	a = acc(42, AF_INET6, SERVER, 80, CLIENT, 5555);
 	a.laddr[10] = a.laddr[11] = 0;
 	put(q, make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80), 0);
-	pc_holdq_accept(q, &a, 1);
+	pc_holdq_claim(q, &a, 1);
 	CHECK_EQ_INT(nseen, 0);
 	pc_holdq_free(q);
 }
@@ -359,15 +359,15 @@ TEST(v4_mapped)
 TEST(ipv6)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept v4 = acc(41, AF_INET, SERVER, 80, CLIENT, 5555);
-	struct pc_accept other = acc(43, AF_INET6, "2001:db8::1", 80, "2001:db8::3", 5555);
-	struct pc_accept a = acc(42, AF_INET6, "2001:db8::1", 80, "2001:db8::2", 5555);
+	struct pc_claim v4 = acc(41, AF_INET, SERVER, 80, CLIENT, 5555);
+	struct pc_claim other = acc(43, AF_INET6, "2001:db8::1", 80, "2001:db8::3", 5555);
+	struct pc_claim a = acc(42, AF_INET6, "2001:db8::1", 80, "2001:db8::2", 5555);
 
 	put(q, make(1, PC_DIR_IN, OWNER_L, "2001:db8::2", 5555, "2001:db8::1", 80), 0);
-	pc_holdq_accept(q, &v4, 1);
-	pc_holdq_accept(q, &other, 1);
+	pc_holdq_claim(q, &v4, 1);
+	pc_holdq_claim(q, &other, 1);
 	CHECK_EQ_INT(nseen, 0);
-	pc_holdq_accept(q, &a, 2);
+	pc_holdq_claim(q, &a, 2);
 	CHECK_EQ_INT(nseen, 1);
 	CHECK_EQ_INT(seen[0].owner_pid, 42);
 	CHECK(seen[0].data_ok);
@@ -377,17 +377,17 @@ TEST(ipv6)
 TEST(netns)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
+	struct pc_claim a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
 	struct rec r = make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80);
 
 	r.p->netns = 4026531840u;
 	put(q, r, 0);
 	a.netns = 4026532000u;
-	pc_holdq_accept(q, &a, 1);
+	pc_holdq_claim(q, &a, 1);
 	CHECK_EQ_INT(nseen, 0);
 	a.netns = 4026531840u;
 	a.owner.pid = 43;
-	pc_holdq_accept(q, &a, 2);
+	pc_holdq_claim(q, &a, 2);
 	CHECK_EQ_INT(nseen, 1);
 	CHECK_EQ_INT(seen[0].owner_pid, 43);
 	pc_holdq_free(q);
@@ -397,7 +397,7 @@ TEST(netns)
 	r = make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80);
 	put(q, r, 0);
 	a.netns = 4026531840u;
-	pc_holdq_accept(q, &a, 1);
+	pc_holdq_claim(q, &a, 1);
 	CHECK_EQ_INT(nseen, 1);
 	pc_holdq_free(q);
 }
@@ -407,11 +407,11 @@ TEST(netns)
 TEST(recent_accept)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
-	struct pc_accept b = acc(43, AF_INET6, "2001:db8::1", 443, "2001:db8::2", 6000);
+	struct pc_claim a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
+	struct pc_claim b = acc(43, AF_INET6, "2001:db8::1", 443, "2001:db8::2", 6000);
 
-	pc_holdq_accept(q, &a, 0);
-	pc_holdq_accept(q, &b, 0);
+	pc_holdq_claim(q, &a, 0);
+	pc_holdq_claim(q, &b, 0);
 	CHECK_EQ_INT(nseen, 0);
 	put(q, make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80), 1);
 	CHECK_EQ_INT(nseen, 1);
@@ -433,12 +433,12 @@ TEST(recent_accept)
 TEST(recent_accept_memory_is_bounded)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept a;
+	struct pc_claim a;
 	unsigned int i;
 
 	for (i = 0; i < 1000; i++) {
 		a = acc(1000 + i, AF_INET, SERVER, 80, CLIENT, 10000 + i);
-		pc_holdq_accept(q, &a, i);
+		pc_holdq_claim(q, &a, i);
 	}
 	put(q, make(1, PC_DIR_IN, OWNER_L, CLIENT, 10999, SERVER, 80), 1000);
 	CHECK_EQ_INT(nseen, 1);
@@ -460,16 +460,16 @@ TEST(recent_accept_memory_is_bounded)
 TEST(stale_recent_accept)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept old = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
-	struct pc_accept now = acc(43, AF_INET, SERVER, 80, CLIENT, 5555);
+	struct pc_claim old = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
+	struct pc_claim now = acc(43, AF_INET, SERVER, 80, CLIENT, 5555);
 	struct rec r = make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80);
 
 	old.ts_ns = 0;
-	pc_holdq_accept(q, &old, 0);
+	pc_holdq_claim(q, &old, 0);
 	r.p->ts_ns = 10000 * MS;
 	put(q, r, 10000 * MS);
 	now.ts_ns = 10000 * MS + 1;
-	pc_holdq_accept(q, &now, 10000 * MS + 1);
+	pc_holdq_claim(q, &now, 10000 * MS + 1);
 	pc_holdq_flush(q, 0, 1);
 	CHECK_EQ_INT(nseen, 1);
 	CHECK_EQ_INT(seen[0].owner_pid, 43);
@@ -511,17 +511,17 @@ TEST(timeout_in_order)
 TEST(resolved_waits_behind_unresolved)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept b = acc(43, AF_INET, SERVER, 80, CLIENT, 5556);
-	struct pc_accept a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
+	struct pc_claim b = acc(43, AF_INET, SERVER, 80, CLIENT, 5556);
+	struct pc_claim a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
 
 	put(q, make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80), 0);
 	put(q, make(2, PC_DIR_IN, OWNER_L, CLIENT, 5556, SERVER, 80), 1);
 	put(q, make(3, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80), 2);
-	pc_holdq_accept(q, &b, 3);
+	pc_holdq_claim(q, &b, 3);
 	CHECK_EQ_INT(nseen, 0);
 	CHECK_EQ_INT(pc_holdq_len(q), 3);
 	/* a's accept releases all three, each with its own owner */
-	pc_holdq_accept(q, &a, 4);
+	pc_holdq_claim(q, &a, 4);
 	CHECK_EQ_INT(nseen, 3);
 	CHECK_EQ_INT(seen[0].id, 1);
 	CHECK_EQ_INT(seen[0].owner_pid, 42);
@@ -560,13 +560,13 @@ TEST(flush_all)
 TEST(undecodable_held_until_timeout)
 {
 	struct pc_holdq *q = newq();
-	struct pc_accept a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
+	struct pc_claim a = acc(42, AF_INET, SERVER, 80, CLIENT, 5555);
 	struct rec r = make(1, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80);
 
 	r.p->caplen = 10; /* cut inside the IP header */
 	r.size = sizeof(*r.p) + 10;
 	put(q, r, 0);
-	pc_holdq_accept(q, &a, 1);
+	pc_holdq_claim(q, &a, 1);
 	CHECK_EQ_INT(nseen, 0);
 	pc_holdq_flush(q, HOLD, 0);
 	CHECK_EQ_INT(nseen, 1);

@@ -1,0 +1,90 @@
+/* The owner record as the kernel programs write it: from "current" in the
+ * hooks that run in the owner's context (owner.bpf.c, and the sender's
+ * context in capture.bpf.c), and the claim record that names the process
+ * taking over an accepted connection. Not for the decision of which hook
+ * may trust "current": that stays with each hook. */
+#ifndef PIDCAP_OWNER_BPF_H
+#define PIDCAP_OWNER_BPF_H
+
+#include "maps.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define PF_KTHREAD 0x00200000
+
+static __always_inline void owner_from_current(struct pc_owner *o, __u8 hook)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	o->pid = pid_tgid >> 32;
+	o->tid = (__u32)pid_tgid;
+	o->uid = (__u32)uid_gid;
+	o->gid = uid_gid >> 32;
+	o->cgroup_id = bpf_get_current_cgroup_id();
+	o->hook = hook;
+	o->listener = 0;
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+/* Cheap test used on the hot send/receive path: is the stored owner
+ * already the current thread with the current command name? */
+static __always_inline int owner_is_current(const struct pc_owner *o)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	char comm[PC_COMM_LEN];
+
+	if (o->pid != pid_tgid >> 32 || o->tid != (__u32)pid_tgid || o->listener)
+		return 0;
+	bpf_get_current_comm(comm, sizeof(comm));
+	return *(__u64 *)&comm[0] == *(__u64 *)&o->comm[0] &&
+	       *(__u64 *)&comm[8] == *(__u64 *)&o->comm[8];
+}
+
+/* A kernel thread (kTLS's or a file system's worker, ksoftirqd) never owns
+ * a user's socket, even when it sends on one. One probe read: called only
+ * when an owner is about to change. */
+static __always_inline int current_is_kthread(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	unsigned int flags = 0;
+
+	if (!t || bpf_probe_read_kernel(&flags, sizeof(flags), &t->flags))
+		return 1;
+	return (flags & PF_KTHREAD) != 0;
+}
+
+/* The connection a claim names, host byte order for the ports. */
+struct pc_claim_addrs {
+	__u8 family;
+	__u16 lport, rport;
+	__u32 netns;
+	__u8 laddr[16], raddr[16];
+};
+
+/* A socket accepted from a listener was used by a process for the first
+ * time: user space resolves the packets it held for it. */
+static __always_inline void emit_claim(const struct pc_owner *o, __u64 sk,
+				       const struct pc_claim_addrs *a)
+{
+	struct pc_claim *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		count(PC_CNT_EVENT_DROPPED);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = PC_REC_CLAIM;
+	ev->family = a->family;
+	ev->lport = a->lport;
+	ev->rport = a->rport;
+	ev->netns = a->netns;
+	ev->sk = sk;
+	ev->ts_ns = bpf_ktime_get_ns();
+	__builtin_memcpy(ev->laddr, a->laddr, 16);
+	__builtin_memcpy(ev->raddr, a->raddr, 16);
+	ev->owner = *o;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+#endif
