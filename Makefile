@@ -107,15 +107,24 @@ FUZZ_SECONDS ?= 300
 fuzz:
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(OUT)/fuzz
 
-e2e: all
+# The hand-over client of the e2e workload (io_uring, splice after fork);
+# liburing linked statically so that the qemu guests need no copy of it.
+HANDOVER := $(OUT)/tests/handover
+$(HANDOVER): tests/e2e/handover.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@ -l:liburing.a
+
+e2e: all $(HANDOVER)
 	$(Q)python3 tests/e2e/run.py --pidcap $(OUT)/pidcap
 
 # The accuracy test on other kernels (tests/kernels/kernels.txt) under qemu;
 # images are cached in PIDCAP_KERNEL_CACHE (default /var/cache/pidcap-kernels).
-check-kernels: test-deps all
+check-kernels: test-deps all $(HANDOVER)
 	$(Q)python3 tests/kernels/run.py --pidcap $(OUT)/pidcap --out $(OUT)/kernels
 
-check: test-deps deps all
+check: test-deps deps
+	$(Q)$(MAKE) --no-print-directory all $(HANDOVER)
 	$(Q)tests/check.sh $(OUT)
 
 # The binary in PREFIX/sbin, its man page in PREFIX/share/man/man8 and the

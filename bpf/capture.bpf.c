@@ -242,7 +242,7 @@ static __always_inline int read_owner(struct bpf_sock *sk, struct pc_owner *out,
 	if (!o)
 		return 0;
 	*out = *o;
-	if (o->listener)
+	if (owner_is_listeners(o, key))
 		return PC_PKT_OWNER | PC_PKT_OWNER_LISTENER;
 	return PC_PKT_OWNER;
 }
@@ -275,7 +275,7 @@ static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_
 	if (sk->family != AF_INET && sk->family != AF_INET6)
 		return;
 	o = bpf_sk_storage_get(&owners, sk, 0, 0);
-	if (o && owner_is_current(o))
+	if (o && owner_is_current(o, key))
 		return;
 	if (!o && !bpf_map_lookup_elem(&seeds, &key))
 		return; /* not a socket a process made */
@@ -285,8 +285,8 @@ static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_
 		o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return;
-	was_listener = o->listener;
-	owner_from_current(o, PC_HOOK_EGRESS);
+	was_listener = owner_is_listeners(o, key);
+	owner_from_current(o, PC_HOOK_EGRESS, key);
 	if (!was_listener)
 		return;
 	/* the connection's addresses from the packet: local is the source */

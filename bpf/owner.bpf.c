@@ -18,7 +18,7 @@ static __always_inline int claim_sock(struct bpf_sock *sk, __u8 hook)
 		return 1;
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (o)
-		owner_from_current(o, hook);
+		owner_from_current(o, hook, (__u64)sk);
 	return 1;
 }
 
@@ -121,6 +121,7 @@ int pc_sockops(struct bpf_sock_ops *ops)
 	if (o) {
 		o->listener = 1;
 		o->hook = PC_HOOK_LISTEN;
+		o->sk = (__u64)sk;
 	}
 	return 1;
 }
@@ -142,9 +143,9 @@ static __always_inline void refresh_owner(struct sock *sk, __u8 hook)
 	if (current_is_kthread())
 		return; /* kTLS and other kernel workers send for a process */
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!o || owner_is_current(o))
+	if (!o || owner_is_current(o, (__u64)sk))
 		return;
-	if (o->listener && c->skc_state != 10 /* TCP_LISTEN */) {
+	if (owner_is_listeners(o, (__u64)sk) && c->skc_state != 10 /* TCP_LISTEN */) {
 		a.family = family;
 		a.lport = c->skc_num;
 		a.rport = __builtin_bswap16(c->skc_dport);
@@ -156,11 +157,11 @@ static __always_inline void refresh_owner(struct sock *sk, __u8 hook)
 			bpf_core_read(a.laddr, 16, &c->skc_v6_rcv_saddr);
 			bpf_core_read(a.raddr, 16, &c->skc_v6_daddr);
 		}
-		owner_from_current(o, hook);
+		owner_from_current(o, hook, (__u64)sk);
 		emit_claim(o, (__u64)sk, &a);
 		return;
 	}
-	owner_from_current(o, hook);
+	owner_from_current(o, hook, (__u64)sk);
 }
 
 SEC("tp_btf/sock_send_length")
@@ -211,6 +212,7 @@ int pc_seed(struct bpf_iter__task_file *ctx)
 	o.cgroup_id = task->cgroups->dfl_cgrp->kn->id;
 	o.hook = PC_HOOK_ITER;
 	o.listener = sk->__sk_common.skc_state == 10 /* TCP_LISTEN */;
+	o.sk = key;
 	__builtin_memcpy(o.comm, task->comm, sizeof(o.comm));
 	bpf_map_update_elem(&seeds, &key, &o, BPF_NOEXIST);
 	return 0;

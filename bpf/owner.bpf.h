@@ -12,7 +12,7 @@
 #define AF_INET6 10
 #define PF_KTHREAD 0x00200000
 
-static __always_inline void owner_from_current(struct pc_owner *o, __u8 hook)
+static __always_inline void owner_from_current(struct pc_owner *o, __u8 hook, __u64 sk)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
@@ -24,17 +24,28 @@ static __always_inline void owner_from_current(struct pc_owner *o, __u8 hook)
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	o->hook = hook;
 	o->listener = 0;
+	o->sk = sk;
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+/* Was o copied from the listener that accepted sk (and not yet written
+ * for sk itself)? (Addresses compared whole: cgroup_skb programs may
+ * not do arithmetic on a socket pointer.) Then it names the listener's process, not the one that
+ * takes the connection. Marked by sockops at listen() or seen from the
+ * tag, so that either alone is enough. */
+static __always_inline int owner_is_listeners(const struct pc_owner *o, __u64 sk)
+{
+	return o->listener || o->sk != sk;
 }
 
 /* Cheap test used on the hot send/receive path: is the stored owner
  * already the current thread with the current command name? */
-static __always_inline int owner_is_current(const struct pc_owner *o)
+static __always_inline int owner_is_current(const struct pc_owner *o, __u64 sk)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	char comm[PC_COMM_LEN];
 
-	if (o->pid != pid_tgid >> 32 || o->tid != (__u32)pid_tgid || o->listener)
+	if (o->pid != pid_tgid >> 32 || o->tid != (__u32)pid_tgid || owner_is_listeners(o, sk))
 		return 0;
 	bpf_get_current_comm(comm, sizeof(comm));
 	return *(__u64 *)&comm[0] == *(__u64 *)&o->comm[0] &&

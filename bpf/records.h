@@ -47,12 +47,15 @@ struct pc_owner {
 	__u32 uid;
 	__u32 gid;
 	__u64 cgroup_id; /* cgroup v2 id of the process */
+	__u64 sk;        /* kernel address of the socket it was written for:
+			  * another socket's means a copy from its listener
+			  * (BPF_F_CLONE) */
 	__u8 listener;   /* 1 when written for a listening socket */
 	__u8 hook;       /* enum pc_hook: which hook wrote it (debugging, -vv) */
 	__u8 pad[6];
 	char comm[PC_COMM_LEN];
 };
-_Static_assert(sizeof(struct pc_owner) == 48, "pc_owner layout");
+_Static_assert(sizeof(struct pc_owner) == 56, "pc_owner layout");
 
 enum pc_hook {
 	PC_HOOK_NONE = 0,
@@ -89,7 +92,7 @@ struct pc_packet {
 	struct pc_owner peer;
 	__u8 data[];
 };
-_Static_assert(sizeof(struct pc_packet) == 168, "pc_packet layout");
+_Static_assert(sizeof(struct pc_packet) == 184, "pc_packet layout");
 
 /* A process ran execve(): what user space needs to name it later, even
  * after it has exited. */
@@ -140,7 +143,7 @@ struct pc_claim {
 	__u8 raddr[16];
 	struct pc_owner owner;
 };
-_Static_assert(sizeof(struct pc_claim) == 112, "pc_claim layout");
+_Static_assert(sizeof(struct pc_claim) == 120, "pc_claim layout");
 
 /* Counting mode (pidcap top, exporter): traffic summed in the kernel per
  * process and connection, no record per packet. Key of the flows map. */

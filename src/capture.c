@@ -80,8 +80,8 @@ static const struct optional_prog {
 	{ "pc_seed", "sockets opened before start have no owner until first used" },
 	{ "pc_send_length", "a socket's new holder is named only once it sends" },
 	{ "pc_recv_length", "a socket's new holder is named only once it sends" },
-	{ "pc_sockops", "packets of a just-accepted connection are not held for the "
-			"accepting process (a prefork master may be named)" },
+	{ "pc_sockops", "handshake packets of accepted connections name the listening "
+			"process" },
 	{ "pc_sock_release", "an old socket's seeded owner may outlive it until TCP close" },
 	{ "pc_sock_state", "an old socket's seeded owner may outlive it until its release" },
 	{ "pc_exec", "programs are named from /proc: short-lived ones may show only their "
@@ -390,8 +390,8 @@ static int load_variant(struct pc_capture *cap, const struct variant *v,
 	}
 	if (name)
 		snprintf(errbuf, errlen,
-			 "the kernel refused eBPF program %s (%s) of the %s build: %s",
-			 name, bpf_program__section_name(bad), v->name,
+			 "the kernel refused eBPF program %s (%s) of the %s build: %s (%s)",
+			 name, bpf_program__section_name(bad), v->name, strerror(-err),
 			 simulated ? "PIDCAP_BPF_REJECT names it" :
 				     "pidcap -vv shows the verifier's reason");
 	else

@@ -179,6 +179,30 @@ def expected_owner(f, direction, rec_dir):
     return (sender, receiver) if rec_dir == "out" else (receiver, sender)
 
 
+def part_owner(f, direction, before):
+    """The client-end pid of a flow whose bytes change hands in order
+    (c2s_parts / s2c_parts): who holds byte number `before` + 1."""
+    parts = f.get(direction + "_parts")
+    if not parts:
+        return None
+    for pid, nbytes in parts:
+        if before < nbytes:
+            return pid
+        before -= nbytes
+    return parts[-1][0]
+
+
+def tid_wrong(f, rec, direction):
+    """With "tids" in the flow: is the client end's thread one it never had?"""
+    tids = f.get("tids")
+    if not tids:
+        return False
+    client_sends = (direction == "c2s") == (rec["dir"] == "out")
+    pid, tid = (rec["pid"], rec["tid"]) if client_sends else (rec["peer_pid"], rec.get("peer_tid"))
+    allowed = tids.get(str(pid))
+    return allowed is not None and tid not in allowed
+
+
 def judge(rec, exp_pid, exp_peer):
     """'right', 'wrong' or 'unknown' for one record."""
     pid, peer = rec["pid"], rec["peer_pid"]
@@ -214,6 +238,7 @@ def evaluate(truth, records):
     index = flow_index(flows)
     tallies = {c: CaseTally() for c in truth["cases"]}
     seen = collections.Counter()   # (flow number, direction, dir) -> payload bytes
+    order = collections.Counter()  # the same, in record order, for flows that change hands
     unmatched = 0
     for rec in records:
         hit = index.get(record_key(rec))
@@ -223,7 +248,16 @@ def evaluate(truth, records):
         i, direction = hit
         f = flows[i]
         exp_pid, exp_peer = expected_owner(f, direction, rec["dir"])
+        holder = part_owner(f, direction, order[(i, direction, rec["dir"])])
+        if holder is not None:  # the client end changed hands at a known byte
+            if (direction == "c2s") == (rec["dir"] == "out"):
+                exp_pid = holder
+            else:
+                exp_peer = holder
+        order[(i, direction, rec["dir"])] += rec["payload"]
         verdict = judge(rec, exp_pid, exp_peer)
+        if verdict == "right" and rec["payload"] and tid_wrong(f, rec, direction):
+            verdict = "wrong"
         t = tallies[f["case"]]
         t.packets += 1
         if rec["payload"]:
@@ -352,7 +386,11 @@ def run(args, workdir):
             problems.append(why)
         else:
             # which eBPF build and hooks pidcap chose on this kernel
-            log(next(line for line in pidcap.stderr().splitlines() if "listening on" in line))
+            line = next(line for line in pidcap.stderr().splitlines() if "listening on" in line)
+            log(line)
+            if args.expect == "ebpf" and "without eBPF" in line:
+                problems.append("the eBPF path fell back to libpcap on this kernel: "
+                                + " ".join(pidcap.stderr().splitlines()[:2]))
             wl.run(log=log)
             time.sleep(SETTLE)
     finally:

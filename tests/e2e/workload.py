@@ -643,6 +643,71 @@ def case_raw(wl):
                  sum(q for q, _ in L_SIZES), sum(r for _, r in L_SIZES))]
 
 
+# ---- n: hand-overs that bypass the socket syscalls ---------------------------
+
+HANDOVER_BIN = os.environ.get("PIDCAP_E2E_HANDOVER") or next(
+    (p for p in (os.path.join(os.path.dirname(os.path.abspath(__file__)), "handover"),
+                 os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+                     os.path.abspath(__file__)))), "build", "tests", "handover"))
+     if os.path.exists(p)), "handover")
+# (mode, protocol): the child sends only through io_uring (inline, or on
+# io_uring's worker threads with IOSQE_ASYNC) or splice() from a pipe
+N_VARIANTS = (("uring", "tcp"), ("uring-async", "tcp"), ("splice", "tcp"),
+              ("uring", "udp"), ("uring-async", "udp"))
+N_TCP = (300, 40_000, 20_000)          # parent's bytes, child's bytes, answer
+N_UDP = (200, 900, 700, 6)             # parent's datagram, child's, answer, child rounds
+
+
+def run_handover(mode, proto, server):
+    """The C client (tests/e2e/handover.c): parent talks, forks, child takes over."""
+    if proto == "tcp":
+        parent, child, resp, rounds = N_TCP + (1,)
+    else:
+        parent, child, resp, rounds = N_UDP
+    cmd = [HANDOVER_BIN, mode, proto, server[0], str(server[1]), str(parent), str(child),
+           str(resp), str(rounds)]
+    out = subprocess.run(cmd, capture_output=True, timeout=30 * TIMEOUT_SCALE)
+    if out.returncode != 0:
+        raise harness.ChildError(f"{' '.join(cmd)} exited {out.returncode}: "
+                                 f"{out.stderr.decode(errors='replace')}")
+    return json.loads(out.stdout)
+
+
+def case_handover(wl):
+    """A parent uses a socket, forks; the child talks without socket syscalls.
+
+    The flow's bytes have an order: the parent's first, then the child's
+    (c2s_parts / s2c_parts), and the child's thread ids are checked too.
+    """
+    case, flows = "n-handover", []
+    for mode, proto in N_VARIANTS:
+        if proto == "tcp":
+            parent, child, resp = N_TCP
+            srv = spawn(f"{case}-{mode}-tcp-server", tcp_server, V4, LO4, 1,
+                        (0, parent + child, resp))
+        else:
+            parent, child, resp, rounds = N_UDP
+            sizes = [(parent, resp)] + [(child, resp)] * rounds
+            srv = spawn(f"{case}-{mode}-udp-server", udp_server, V4, LO4, sizes, False)
+        server = srv.recv()["server"]
+        info = run_handover(mode, proto, server)
+        srv.recv()
+        srv.wait()
+        p, c = info["parent"], info["child"]
+        if proto == "tcp":
+            f = flow(case, "tcp", V4, c, srv.pid, info["local"], server, parent + child, resp)
+            f["c2s_parts"] = [[p, parent], [c, child]]
+        else:
+            f = flow(case, "udp", V4, c, srv.pid, info["local"], server,
+                     parent + child * rounds, resp * (rounds + 1))
+            f["c2s_parts"] = [[p, parent], [c, child * rounds]]
+            f["s2c_parts"] = [[p, resp], [c, resp * rounds]]
+        f["tids"] = {str(p): [p], str(c): info["child_tids"]}
+        f["variant"] = f"{mode}/{proto}"
+        flows.append(f)
+    return flows
+
+
 # ---- m: veth pair between two namespaces -----------------------------------
 
 def veth_up():
@@ -692,6 +757,7 @@ CASES = {
     "k-icmp-ping": case_icmp_ping,
     "l-raw-253": case_raw,
     "m-veth": case_veth,
+    "n-handover": case_handover,
 }
 
 

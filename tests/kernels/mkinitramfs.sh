@@ -103,6 +103,11 @@ done
 copy_libs "$ROOT$PYDYN"/*.so
 
 cp "$E2E"/*.py "$ROOT/e2e/"
+# the hand-over client of the workload (make builds it beside pidcap)
+HANDOVER=$(dirname "$PIDCAP")/tests/handover
+[ -x "$HANDOVER" ] || die "no executable $HANDOVER (run make $HANDOVER)"
+cp "$HANDOVER" "$ROOT/e2e/handover"
+copy_libs "$HANDOVER"
 # the eBPF objects beside pidcap, for bpf_programs.py after a failure
 mkdir -p "$ROOT/bpf"
 cp "$HERE/bpf_programs.py" "$ROOT/bpf/"
