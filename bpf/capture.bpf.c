@@ -54,6 +54,18 @@ static __always_inline int sock_owned_by_user(struct __sk_buff *skb)
 
 	return sk && sk->sk_lock.owned;
 }
+
+/* Does the packet's socket belong to a file, as every socket a process
+ * made does (kernel sockets, such as those that send resets and ICMP
+ * errors, have none)? */
+static __always_inline int sock_has_file(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct sock *sk = kskb ? kskb->sk : NULL;
+	struct socket *sock = sk ? sk->sk_socket : NULL;
+
+	return sock && sock->file;
+}
 #else
 /* Kernels before 6.2 lack bpf_cast_to_kern_ctx: the context is the
  * kernel's sk_buff all the same, read through probe reads. */
@@ -80,6 +92,13 @@ static __always_inline int sock_owned_by_user(struct __sk_buff *skb)
 	struct sk_buff *kskb = (struct sk_buff *)skb;
 
 	return BPF_CORE_READ(kskb, sk, sk_lock.owned) != 0;
+}
+
+static __always_inline int sock_has_file(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = (struct sk_buff *)skb;
+
+	return BPF_CORE_READ(kskb, sk, sk_socket, file) != NULL;
 }
 #endif
 
@@ -277,7 +296,7 @@ static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_
 	o = bpf_sk_storage_get(&owners, sk, 0, 0);
 	if (o && owner_is_current(o, key))
 		return;
-	if (!o && !bpf_map_lookup_elem(&seeds, &key))
+	if (!o && !sock_has_file(skb))
 		return; /* not a socket a process made */
 	if (!sent_by_current(skb, sk) || current_is_kthread())
 		return;

@@ -23,6 +23,8 @@ TESTS = [
     "PIDCAP_BPF_VARIANT=compat accuracy.py",
     # the fallback without eBPF: libpcap + sock_diag + /proc lookups
     "PIDCAP_E2E_ARGS=--backend=pcap PIDCAP_E2E_EXPECT=lookup accuracy.py",
+    # each optional eBPF program refused (PIDCAP_BPF_REJECT), and core ones
+    "test_degraded.py",
     "test_fallback.py",
     "test_cli.py",
     "test_capfile.py",
