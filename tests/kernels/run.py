@@ -4,12 +4,12 @@
 For: each kernel listed in tests/kernels/kernels.txt: resolve the Debian
 package (from the configured apt sources, or a `suite SUITE` line's Debian
 suite through a private apt setup in the cache), download it once (apt-get
-download) into a cache outside the clone, unpack its ./boot, boot it under
-qemu (TCG) with the initramfs of
-mkinitramfs.sh, and read the guest's `PIDCAP-KERNEL-RESULT` line from the
-serial console. Prints the hooks pidcap chose and the accuracy table of each
-kernel, and ends with `check-kernels: N passed, N failed`; exit 1 on any
-failure. A kernel that cannot be resolved, downloaded or booted is a failure.
+download) into a cache outside the clone, unpack its kernel, boot it under
+qemu (TCG) with the initramfs of mkinitramfs.sh, and read the guest's
+`PIDCAP-KERNEL-RESULT` line from the serial console. Prints the hooks pidcap
+chose and the accuracy table of each kernel, and ends with `check-kernels: N
+passed, N failed`; exit 1 on any failure. A kernel that cannot be resolved,
+downloaded or booted is a failure.
 Not for: the running kernel (make e2e tests it), nor the m-veth case (veth is
 a module in Debian's kernels and the guest has no modules).
 
@@ -196,10 +196,14 @@ class Apt:
                 raise KernelError(f"apt does not know package {pkg} (apt-cache show"
                                   + (f", {self.suite})" if self.suite else ")"))
             deps = self.apt("apt-cache", "depends", pkg).stdout
-            images = re.findall(r"^\s*Depends: (linux-image-\S+)$", deps, re.M)
+            # a metapackage: follow it to the image; in Debian unstable (14)
+            # linux-image-R holds no kernel and depends on linux-binary-R, whose
+            # ./usr/lib/modules/R/vmlinuz fetch() unpacks
+            images = re.findall(r"^\s*Depends: (linux-image-\S+)$", deps, re.M) or \
+                re.findall(r"^\s*Depends: (linux-binary-\S+)$", deps, re.M)
             if not images:
                 return pkg, ver
-            pkg = images[0]  # a metapackage: follow it to the image
+            pkg = images[0]
         raise KernelError(f"{spec}: no kernel image after following 4 metapackages")
 
     def download(self, pkg, ver, cwd):
@@ -246,11 +250,23 @@ def fetch(apt, pkg, ver):
             shutil.rmtree(tmp, ignore_errors=True)
     tmp = tempfile.mkdtemp(prefix="unpack-", dir=CACHE)
     try:
-        res = subprocess.run(f"dpkg-deb --fsys-tarfile '{deb}' | tar -x -C '{tmp}' ./boot",
+        # Debian 12's images: ./boot/vmlinuz-R (with config-R); Debian 14's
+        # linux-binary-R: ./usr/lib/modules/R/vmlinuz only, put in boot/vmlinuz-R
+        res = subprocess.run(f"dpkg-deb --fsys-tarfile '{deb}' | tar -t",
                              shell=True, capture_output=True, text=True)
+        members = res.stdout.splitlines()
+        moved = [m for m in members if re.fullmatch(r"\./usr/lib/modules/[^/]+/vmlinuz", m)]
+        member = "./boot" if "./boot/" in members or not moved else moved[0]
+        res = subprocess.run(f"dpkg-deb --fsys-tarfile '{deb}' | tar -x -C '{tmp}' '{member}'",
+                             shell=True, capture_output=True, text=True)
+        if res.returncode == 0 and member != "./boot":
+            os.mkdir(os.path.join(tmp, "boot"))
+            release = member.split("/")[-2]
+            os.replace(os.path.join(tmp, member), os.path.join(tmp, "boot", f"vmlinuz-{release}"))
         found = glob.glob(os.path.join(tmp, "boot", "vmlinuz-*"))
         if res.returncode != 0 or not found:
-            raise KernelError(f"cannot unpack ./boot/vmlinuz-* from {deb}: {tail(res.stderr)}")
+            raise KernelError(f"cannot unpack ./boot/vmlinuz-* or ./usr/lib/modules/*/vmlinuz "
+                              f"from {deb}: {tail(res.stderr)}")
         os.makedirs(os.path.dirname(boot), exist_ok=True)
         shutil.rmtree(boot, ignore_errors=True)
         os.replace(os.path.join(tmp, "boot"), boot)
