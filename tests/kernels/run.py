@@ -2,12 +2,14 @@
 """`make check-kernels`: boots Debian kernels under qemu and runs the accuracy test inside.
 
 For: each kernel listed in tests/kernels/kernels.txt: resolve the Debian
-package, download it once (apt-get download) into a cache outside the clone,
-unpack its ./boot, boot it under qemu (TCG) with the initramfs of
-mkinitramfs.sh, and read the guest's `PIDCAP-KERNEL-RESULT` line from the
-serial console. Prints the hooks pidcap chose and the accuracy table of each
-kernel, and ends with `check-kernels: N passed, N failed`; exit 1 on any
-failure. A kernel that cannot be resolved, downloaded or booted is a failure.
+package (from the configured apt sources, or a `suite SUITE` line's Debian
+suite through a private apt setup in the cache), download it once (apt-get
+download) into a cache outside the clone, unpack its kernel, boot it under
+qemu (TCG) with the initramfs of mkinitramfs.sh, and read the guest's
+`PIDCAP-KERNEL-RESULT` line from the serial console. Prints the hooks pidcap
+chose and the accuracy table of each kernel, and ends with `check-kernels: N
+passed, N failed`; exit 1 on any failure. A kernel that cannot be resolved,
+downloaded or booted is a failure.
 Not for: the running kernel (make e2e tests it), nor the m-veth case (veth is
 a module in Debian's kernels and the guest has no modules).
 
@@ -74,7 +76,8 @@ def tail(text, n=5):
 # ---- which kernels ----------------------------------------------------------
 
 def read_list(path):
-    """kernels.txt -> [(spec, line number)]: a package name or `newest REGEX`."""
+    """kernels.txt -> [(spec, line number)]: `[suite SUITE] PACKAGE` or
+    `[suite SUITE] newest REGEX`."""
     specs = []
     with open(path) as f:
         for num, line in enumerate(f, 1):
@@ -84,54 +87,127 @@ def read_list(path):
     return specs
 
 
-class Apt:
-    """apt-cache look-ups, with one `apt-get update` when they find nothing."""
+def split_suite(spec):
+    """`suite unstable linux-image-amd64` -> ("unstable", "linux-image-amd64");
+    a line without `suite` -> (None, spec): the configured apt sources."""
+    words = spec.split()
+    if words[0] != "suite":
+        return None, spec
+    if len(words) < 3 or not re.fullmatch(r"[a-z][a-z0-9-]*", words[1]):
+        raise KernelError(f"{spec}: expected `suite SUITE PACKAGE` or "
+                          f"`suite SUITE newest REGEX`")
+    return words[1], spec.split(None, 2)[2]
 
-    def __init__(self):
+
+MIRROR = "http://deb.debian.org/debian"
+KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+
+class Apt:
+    """apt-cache look-ups and apt-get download, from the configured apt sources
+    (suite None: one `apt-get update` when a look-up finds nothing) or from one
+    Debian suite through a private apt setup under CACHE/apt/SUITE (its own
+    sources list, index and status: /etc/apt stays as it is), whose index is
+    refreshed once per run, before its first look-up."""
+
+    def __init__(self, suite=None):
+        self.suite = suite
         self.updated = False
+        self.opts = []
+        if suite is None:
+            return
+        self.dir = os.path.join(CACHE, "apt", suite)
+        sources = os.path.join(self.dir, "sources.list")
+        status = os.path.join(self.dir, "status")
+        for sub in ("lists/partial", "cache/archives/partial", "sources.list.d",
+                    "preferences.d"):
+            os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        with open(sources, "w") as f:
+            f.write(f"deb [signed-by={KEYRING}] {MIRROR} {suite} main\n")
+        if not os.path.exists(status):
+            open(status, "w").close()   # nothing installed: the candidate is the suite's
+        opts = {
+            "Dir::Etc::SourceList": sources,
+            "Dir::Etc::SourceParts": os.path.join(self.dir, "sources.list.d"),
+            "Dir::Etc::Preferences": os.path.join(self.dir, "preferences"),
+            "Dir::Etc::PreferencesParts": os.path.join(self.dir, "preferences.d"),
+            "Dir::State::Lists": os.path.join(self.dir, "lists"),
+            "Dir::State::status": status,
+            "Dir::Cache": os.path.join(self.dir, "cache"),
+            "Acquire::Check-Valid-Until": "false",  # unstable's Release may have expired
+            "Acquire::Languages": "none",
+        }
+        for key, value in opts.items():
+            self.opts += ["-o", f"{key}={value}"]
+
+    def apt(self, tool, *args, **kw):
+        return run([tool, *self.opts, *args], **kw)
 
     def update(self):
+        """Runs apt-get update once; returns whether it ran now."""
         if self.updated:
             return False
         self.updated = True
-        log(f"{NAME}: apt-get update")
-        res = run(["apt-get", "update", "-qq"])
-        if res.returncode != 0:
+        what = f"apt-get update ({self.suite}, index in {self.dir})" if self.suite else \
+            "apt-get update"
+        log(f"{NAME}: {what}")
+        t0 = time.monotonic()
+        res = self.apt("apt-get", "update", "-qq", timeout=600)
+        errors = [line for line in res.stderr.splitlines() if not line.startswith("W:")]
+        if res.returncode != 0 or (self.suite and errors):
             log(f"{NAME}: apt-get update failed: {tail(res.stderr)}")
+            if self.suite and not glob.glob(os.path.join(self.dir, "lists", "*Packages*")):
+                raise KernelError(f"cannot fetch the index of Debian {self.suite} "
+                                  f"(apt-get update exited {res.returncode}; no network?): "
+                                  f"{tail(res.stderr)}")
+        elif self.suite:
+            log(f"{NAME}: {self.suite} index refreshed in {time.monotonic() - t0:.1f} s")
         return True
 
     def newest(self, regex):
         pattern = re.compile(regex)
         while True:
-            res = run(["apt-cache", "search", "--names-only", f"^{regex}$"])
+            res = self.apt("apt-cache", "search", "--names-only", f"^{regex}$")
             names = [line.split()[0] for line in res.stdout.splitlines() if line.strip()]
             names = [n for n in names if pattern.fullmatch(n)]
             if names:
                 return max(names, key=natural)
             if not self.update():
-                raise KernelError(f"apt-cache search finds no package matching ^{regex}$")
+                raise KernelError(f"apt-cache search finds no package matching ^{regex}$"
+                                  + (f" in {self.suite}" if self.suite else ""))
 
     def version(self, pkg):
         """The candidate version of pkg, or None when apt does not know it."""
-        res = run(["apt-cache", "show", "--no-all-versions", pkg])
+        res = self.apt("apt-cache", "show", "--no-all-versions", pkg)
         m = re.search(r"^Version: (\S+)$", res.stdout, re.M)
         return m.group(1) if m else None
 
     def image(self, spec):
-        """(package, version) of the kernel image a kernels.txt line names."""
+        """(package, version) of the kernel image a kernels.txt line names
+        (without its `suite SUITE`)."""
+        if self.suite:
+            self.update()
         pkg = self.newest(spec.split(None, 1)[1]) if spec.startswith("newest ") else spec
         for _ in range(4):
             ver = self.version(pkg)
             if ver is None and self.update():
                 ver = self.version(pkg)
             if ver is None:
-                raise KernelError(f"apt does not know package {pkg} (apt-cache show)")
-            deps = run(["apt-cache", "depends", pkg]).stdout
-            images = re.findall(r"^\s*Depends: (linux-image-\S+)$", deps, re.M)
+                raise KernelError(f"apt does not know package {pkg} (apt-cache show"
+                                  + (f", {self.suite})" if self.suite else ")"))
+            deps = self.apt("apt-cache", "depends", pkg).stdout
+            # a metapackage: follow it to the image; in Debian unstable (14)
+            # linux-image-R holds no kernel and depends on linux-binary-R, whose
+            # ./usr/lib/modules/R/vmlinuz fetch() unpacks
+            images = re.findall(r"^\s*Depends: (linux-image-\S+)$", deps, re.M) or \
+                re.findall(r"^\s*Depends: (linux-binary-\S+)$", deps, re.M)
             if not images:
                 return pkg, ver
-            pkg = images[0]  # a metapackage: follow it to the image
+            pkg = images[0]
         raise KernelError(f"{spec}: no kernel image after following 4 metapackages")
+
+    def download(self, pkg, ver, cwd):
+        return self.apt("apt-get", "download", f"{pkg}={ver}", cwd=cwd, timeout=600)
 
 
 def natural(name):
@@ -148,7 +224,7 @@ def cached_deb(pkg, ver):
     return None
 
 
-def fetch(pkg, ver):
+def fetch(apt, pkg, ver):
     """Path of the vmlinuz of pkg=ver, downloading and unpacking it once."""
     boot = os.path.join(CACHE, "boot", f"{pkg}_{ver}")
     found = glob.glob(os.path.join(boot, "vmlinuz-*"))
@@ -161,7 +237,7 @@ def fetch(pkg, ver):
         how = "downloaded"
         tmp = tempfile.mkdtemp(prefix="download-", dir=CACHE)
         try:
-            res = run(["apt-get", "download", f"{pkg}={ver}"], cwd=tmp, timeout=600)
+            res = apt.download(pkg, ver, tmp)
             debs = glob.glob(os.path.join(tmp, "*.deb"))
             if res.returncode != 0 or len(debs) != 1:
                 errors = "\n".join(line for line in res.stderr.splitlines()
@@ -174,11 +250,23 @@ def fetch(pkg, ver):
             shutil.rmtree(tmp, ignore_errors=True)
     tmp = tempfile.mkdtemp(prefix="unpack-", dir=CACHE)
     try:
-        res = subprocess.run(f"dpkg-deb --fsys-tarfile '{deb}' | tar -x -C '{tmp}' ./boot",
+        # Debian 12's images: ./boot/vmlinuz-R (with config-R); Debian 14's
+        # linux-binary-R: ./usr/lib/modules/R/vmlinuz only, put in boot/vmlinuz-R
+        res = subprocess.run(f"dpkg-deb --fsys-tarfile '{deb}' | tar -t",
                              shell=True, capture_output=True, text=True)
+        members = res.stdout.splitlines()
+        moved = [m for m in members if re.fullmatch(r"\./usr/lib/modules/[^/]+/vmlinuz", m)]
+        member = "./boot" if "./boot/" in members or not moved else moved[0]
+        res = subprocess.run(f"dpkg-deb --fsys-tarfile '{deb}' | tar -x -C '{tmp}' '{member}'",
+                             shell=True, capture_output=True, text=True)
+        if res.returncode == 0 and member != "./boot":
+            os.mkdir(os.path.join(tmp, "boot"))
+            release = member.split("/")[-2]
+            os.replace(os.path.join(tmp, member), os.path.join(tmp, "boot", f"vmlinuz-{release}"))
         found = glob.glob(os.path.join(tmp, "boot", "vmlinuz-*"))
         if res.returncode != 0 or not found:
-            raise KernelError(f"cannot unpack ./boot/vmlinuz-* from {deb}: {tail(res.stderr)}")
+            raise KernelError(f"cannot unpack ./boot/vmlinuz-* or ./usr/lib/modules/*/vmlinuz "
+                              f"from {deb}: {tail(res.stderr)}")
         os.makedirs(os.path.dirname(boot), exist_ok=True)
         shutil.rmtree(boot, ignore_errors=True)
         os.replace(os.path.join(tmp, "boot"), boot)
@@ -187,8 +275,12 @@ def fetch(pkg, ver):
     return glob.glob(os.path.join(boot, "vmlinuz-*"))[0], how
 
 
-def prune(keep):
-    """Removes cached images and .debs of packages no longer listed or older."""
+def prune(keep, suites):
+    """Removes cached images and .debs of packages no longer listed or older,
+    and the private apt setups of suites no longer listed."""
+    for path in glob.glob(os.path.join(CACHE, "apt", "*")):
+        if os.path.basename(path) not in suites:
+            shutil.rmtree(path, ignore_errors=True)
     keep_boot = {f"{pkg}_{ver}" for pkg, ver in keep}
     for path in glob.glob(os.path.join(CACHE, "boot", "*")):
         if os.path.basename(path) not in keep_boot:
@@ -322,13 +414,23 @@ def program_failures(lines):
     return out
 
 
-def test_kernel(apt, spec, args, initrd, cases):
-    """Resolves, fetches and boots one kernel; returns (passed, summary, resolved)."""
-    pkg, ver = apt.image(spec)
+def resolve(apts, spec):
+    """(Apt, package, version) of the image a kernels.txt line names; apts
+    holds one Apt per suite (None: the configured sources) for the whole run."""
+    suite, rest = split_suite(spec)
+    if suite not in apts:
+        apts[suite] = Apt(suite)
+    return (apts[suite],) + apts[suite].image(rest)
+
+
+def test_kernel(apt, pkg, ver, args, initrd, cases):
+    """Fetches and boots one kernel; returns (passed, summary)."""
     t0 = time.monotonic()
-    vmlinuz, how = fetch(pkg, ver)
+    vmlinuz, how = fetch(apt, pkg, ver)
     release = os.path.basename(vmlinuz)[len("vmlinuz-"):]
-    log(f"=== {NAME}: {release} ({pkg} {ver}, {how} in {time.monotonic() - t0:.1f} s)")
+    origin = f" from {apt.suite}" if apt.suite else ""
+    log(f"=== {NAME}: {release} ({pkg} {ver}{origin}, {how} in "
+        f"{time.monotonic() - t0:.1f} s)")
     append = f"{APPEND} pidcap.cases={','.join(cases)} pidcap.scale={TIMEOUT_SCALE} " \
              f"pidcap.timeout={TEST_LIMIT}"
     if args.variant:
@@ -352,9 +454,9 @@ def test_kernel(apt, spec, args, initrd, cases):
         log(f"  no PIDCAP-KERNEL-RESULT line: {why}; last console lines:")
         for line in last:
             log(f"    {line}")
-        return False, f"{release} FAIL no result ({why})", (pkg, ver)
+        return False, f"{release} FAIL no result ({why})"
     uname, verdict, summary = boot.result
-    return verdict == "PASS", f"{uname} {verdict} {summary}", (pkg, ver)
+    return verdict == "PASS", f"{uname} {verdict} {summary}"
 
 
 def main():
@@ -363,14 +465,18 @@ def main():
     ap.add_argument("--out", default=os.path.join(REPO, "build", "kernels"),
                     help="initramfs and serial logs go here")
     ap.add_argument("--kernels", default=DEFAULT_LIST)
-    ap.add_argument("--only", help="only the kernels.txt lines containing this text")
+    ap.add_argument("--only", help="only the kernels.txt lines containing this text (if "
+                    "none does: the kernels whose package or version contains it)")
     ap.add_argument("--variant", choices=("full", "compat"),
                     help="force this eBPF build in the guests (PIDCAP_BPF_VARIANT)")
     args = ap.parse_args()
     started = time.monotonic()
     specs = read_list(args.kernels)
+    by_package = False   # --only matches no line: match the packages they resolve to
     if args.only:
-        specs = [(s, n) for s, n in specs if args.only in s]
+        lines = [(s, n) for s, n in specs if args.only in s]
+        by_package = not lines
+        specs = specs if by_package else lines
     results = []
 
     def fail_all(why):
@@ -395,17 +501,23 @@ def main():
             cases = [c for c in workload.CASES if c not in EXCLUDED]
             for case, why in EXCLUDED.items():
                 log(f"{NAME}: case {case} left out: {why}")
-            apt, used = Apt(), []
+            apts, used = {}, []
             for spec, num in specs:
                 try:
-                    passed, summary, resolved = test_kernel(apt, spec, args, initrd, cases)
-                    used.append(resolved)
+                    apt, pkg, ver = resolve(apts, spec)
+                    if by_package and args.only not in f"{pkg} {ver}":
+                        continue
+                    used.append((pkg, ver))
+                    passed, summary = test_kernel(apt, pkg, ver, args, initrd, cases)
                 except KernelError as e:
                     log(f"=== {NAME}: {spec} (kernels.txt line {num})\n  FAIL: {e}")
                     passed, summary = False, f"{spec} FAIL {e}"
                 results.append((passed, summary))
+            if by_package and not results:
+                results.append((False, f"no kernels.txt line, package or version contains "
+                                       f"{args.only!r}"))
             if not args.only and args.kernels == DEFAULT_LIST and len(used) == len(specs):
-                prune(used)
+                prune(used, {suite for suite in apts if suite})
     log(f"\n{NAME}: results (the running kernel, {os.uname().release}, is tested by make e2e)")
     for passed, summary in results:
         log(f"  {summary}")
