@@ -140,7 +140,7 @@ $(OUT)/bench/%: bench/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror $< -o $@
 
-bench: all $(OUT)/bench/udpflood $(OUT)/bench/connstorm
+bench: all $(OUT)/bench/udpflood $(OUT)/bench/connstorm $(OUT)/bench/syscalls
 	$(Q)scripts/install-deps.sh --bench
 	$(Q)python3 bench/run.py --pidcap $(OUT)/pidcap --bindir $(OUT)/bench $(BENCH_ARGS)
 
