@@ -34,6 +34,14 @@ import report  # noqa: E402
 from procs import Monitor  # noqa: E402
 
 SOCK_NS = "pcbench-sock"
+# case -> (programs it needs in --bindir, tools it needs on PATH)
+CASES = {
+    "tcp": ((), ("iperf3", "tcpdump")),
+    "udp": (("udpflood",), ("tcpdump",)),
+    "conn": (("connstorm",), ("tcpdump",)),
+    "startup": ((), ("ip",)),
+    "attrib": ((), ("tcpdump", "nethogs", "ss")),
+}
 START = time.monotonic()
 
 
@@ -509,7 +517,8 @@ def main():
                     help="repetitions of cases 5, 6 and 7 (at least 3)")
     ap.add_argument("--fast-reps", type=int, default=5,
                     help="repetitions of the short, noisiest cases 1-4 (at least 3)")
-    ap.add_argument("--cases", default="tcp,udp,conn,startup,attrib")
+    ap.add_argument("--cases", default=",".join(CASES),
+                    help="comma-separated, of: " + ", ".join(CASES))
     ap.add_argument("--tcp-seconds", type=int, default=5)
     ap.add_argument("--udp-seconds", type=float, default=3)
     ap.add_argument("--conn-rate", type=int, default=1000)
@@ -527,12 +536,20 @@ def main():
     if os.geteuid() != 0:
         print("bench: run as root (eBPF, namespaces, perf)", file=sys.stderr)
         return 1
-    for exe in (args.pidcap, os.path.join(args.bindir, "udpflood"),
-                os.path.join(args.bindir, "connstorm")):
+    cases = args.cases.split(",")
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        print(f"bench: unknown case(s) {', '.join(unknown)}: want {', '.join(CASES)}",
+              file=sys.stderr)
+        return 2
+    exes = [args.pidcap] + [os.path.join(args.bindir, b) for c in cases for b in CASES[c][0]]
+    for exe in exes:
         if not os.access(exe, os.X_OK):
             print(f"bench: no {exe}: run `make bench`", file=sys.stderr)
             return 1
-    for tool in ("iperf3", "tcpdump", "nethogs", "ss", "perf", "bpftool"):
+    tools = [t for c in cases for t in CASES[c][1]]
+    tools += [] if args.no_profile else ["perf", "bpftool"]
+    for tool in tools:
         if not shutil.which(tool):
             print(f"bench: {tool} missing: scripts/install-deps.sh --bench", file=sys.stderr)
             return 1
@@ -540,7 +557,6 @@ def main():
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     workdir = tempfile.mkdtemp(prefix="pcbench-")
     ctx = Ctx(args, workdir)
-    cases = args.cases.split(",")
     res, profiles, per_holder = {}, [], procs.nofile_hard() - 64
     try:
         for ns in procs.stale_namespaces():
