@@ -132,7 +132,7 @@ install: all
 		> $(DESTDIR)$(UNITDIR)/pidcap-exporter.service
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/pidcap-exporter.service
 
-# Benchmark against tcpdump, nethogs and ss: about 10 minutes, as root, not
+# Benchmark against tcpdump, nethogs and ss: about 13 minutes, as root, not
 # part of check (bench/README.md). Writes bench/results/DATE.md; BENCH_ARGS
 # passes options to bench/run.py.
 $(OUT)/bench/%: bench/%.c
