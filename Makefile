@@ -141,7 +141,7 @@ install: all
 		> $(DESTDIR)$(UNITDIR)/pidcap-exporter.service
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/pidcap-exporter.service
 
-# Benchmark against tcpdump, nethogs and ss: about 10 minutes, as root, not
+# Benchmark against tcpdump, nethogs and ss: about 13 minutes, as root, not
 # part of check (bench/README.md). Writes bench/results/DATE.md; BENCH_ARGS
 # passes options to bench/run.py.
 $(OUT)/bench/%: bench/%.c
@@ -149,7 +149,7 @@ $(OUT)/bench/%: bench/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror $< -o $@
 
-bench: all $(OUT)/bench/udpflood $(OUT)/bench/connstorm
+bench: all $(OUT)/bench/udpflood $(OUT)/bench/connstorm $(OUT)/bench/syscalls
 	$(Q)scripts/install-deps.sh --bench
 	$(Q)python3 bench/run.py --pidcap $(OUT)/pidcap --bindir $(OUT)/bench $(BENCH_ARGS)
 

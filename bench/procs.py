@@ -301,6 +301,45 @@ def conn_storm(bindir, rate, seconds, out_path):
     return res
 
 
+def syscall_load(bindir, dd_count, calls, timeout=120):
+    """The syscall-bound load, off the network: dd with 1-byte blocks, then a getppid loop.
+
+    Returns the wall-clock seconds and CPU seconds of
+    `dd if=/dev/zero of=/dev/null bs=1 count=dd_count` and the ns per call of
+    `syscalls -n calls` (which times itself with clock_gettime).
+    """
+    t0 = time.monotonic()
+    dd = popen(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", f"count={dd_count}"],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    code, dd_cpu, _ = wait4(dd, timeout)
+    dd_s = time.monotonic() - t0
+    if code != 0:
+        raise BenchError(f"dd exited with {code}")
+    p = popen([os.path.join(bindir, "syscalls"), "-n", str(calls), "-t", str(timeout / 2)],
+              stdout=subprocess.PIPE)
+    out = p.stdout.read().decode()
+    code, cpu, _ = wait4(p, timeout)
+    got = kv(out)
+    if code != 0 or "ns_per_call" not in got:
+        raise BenchError(f"syscalls exited with {code}: {out.strip()!r}")
+    if got["calls"] < calls:
+        raise BenchError(f"syscalls made only {got['calls']:.0f} of {calls} calls in time")
+    return {"dd_s": dd_s, "dd_cpu": dd_cpu, "getppid_ns": got["ns_per_call"],
+            "getppid_cpu": cpu}
+
+
+def getppid_for(bindir, seconds):
+    """getppid in a loop for about `seconds` (a profile's load): calls made, CPU seconds."""
+    p = popen([os.path.join(bindir, "syscalls"), "-n", "1000000000", "-t", str(seconds)],
+              stdout=subprocess.PIPE)
+    out = p.stdout.read().decode()
+    code, cpu, _ = wait4(p, seconds + 30)
+    got = kv(out)
+    if code != 0 or "calls" not in got:
+        raise BenchError(f"syscalls exited with {code}: {out.strip()!r}")
+    return {"calls": got["calls"], "cpu": cpu}
+
+
 # ---- network namespaces and socket holders ------------------------------------
 
 def netns_add(name):

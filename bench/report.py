@@ -157,6 +157,19 @@ def startup_table(s):
                  rows)
 
 
+def syscall_table(s):
+    rows = []
+    for label in s:
+        one = (lambda key: "1" if label == NONE else cell(paired(s, label, key), "{:.3f}"))
+        rows.append([label, cell(vals(s[label], "dd_s"), "{:.2f}"), one("dd_s"),
+                     cell(vals(s[label], "dd_cpu"), "{:.2f}"), one("dd_cpu"),
+                     cell(vals(s[label], "getppid_ns"), "{:.0f}"), one("getppid_ns"),
+                     one("getppid_cpu"), cell(vals(s[label], "cpu_load"), "{:.2f}")])
+    return table(["monitor", "dd s", "dd time vs none", "dd CPU s", "dd CPU vs none",
+                  "getppid ns per call", "getppid ns vs none", "getppid CPU vs none",
+                  "monitor CPU s during the load"], rows)
+
+
 ATTRIB_METHODS = ("pidcap", "nethogs", "ss", "fallback")
 
 
@@ -253,6 +266,7 @@ def targets(res, top_ok):
                    ("pidcap --pid X", "pidcap"))) if x)
     add("4. `pidcap --pid X` (idle X) CPU < 0.10 × `pidcap` capturing everything, UDP load",
         pv, 0.10, None if pv is None else pv < 0.10, ("udp", "pidcap --pid X"), note=note)
+    syscall_targets(res.get("syscall", {}), add, ratio_note)
     acc = res.get("attrib", [])
     ok_runs = [r for r in acc if "error" not in r]
     worst = min((v for r in ok_runs for c, v in r["pidcap"].items() if v is not None), default=None)
@@ -265,6 +279,27 @@ def targets(res, top_ok):
         "{:.2f}")
     fallback_targets(ok_runs, add)
     return out
+
+
+SYSCALL_BOUND = 1.05
+SYSCALL_LOADS = (("dd_s", "dd_cpu", "`dd bs=1` time"),
+                 ("getppid_ns", "getppid_cpu", "`getppid` ns per call"))
+
+
+def syscall_targets(sc, add, ratio_note):
+    """Case 8: each pidcap mode slows a process off the network by at most 5 %."""
+    modes = [m for m in ("pidcap", "pidcap top", "pidcap exporter") if m in sc]
+    for key, cpu_key, what in SYSCALL_LOADS:
+        td = med(paired(sc, "tcpdump", key))
+        for m in modes:
+            pv = med(paired(sc, m, key))
+            note = "; ".join(x for x in (
+                f"tcpdump {td:.3f}" if td is not None else "tcpdump not measured",
+                ratio_note(sc, "CPU (user+sys) vs none, less noisy", cpu_key, (m, "tcpdump")))
+                if x)
+            add(f"8. syscall-bound, off the network: `{m}` {what} vs none ≤ {SYSCALL_BOUND}",
+                pv, SYSCALL_BOUND, None if pv is None else pv <= SYSCALL_BOUND,
+                ("syscall", m), note=note)
 
 
 def fallback_targets(runs, add):
@@ -314,15 +349,15 @@ def targets_table(ts):
 def profile_text(p):
     lines = [f"#### `{p['cmd']}` under the {p['kind']} load (missed: {p['why']})", ""]
     load, mon = p["load"], p["monitor"]
-    pkts = load.get("packets") or mon.get("captured") or 0
-    lines.append(f"- pidcap used {mon['cpu']:.2f} s CPU (user+sys) for {pkts:,.0f} packets of "
+    pkts, unit = load_units(p)
+    lines.append(f"- pidcap used {mon['cpu']:.2f} s CPU (user+sys) for {pkts:,.0f} {unit}s of "
                  f"load; captured {mon.get('captured')}, dropped {mon.get('dropped')}.")
     total_ns = sum(ns for _, ns in p["bpf"].values())
     if p["bpf"]:
-        per_pkt = f", {total_ns / pkts:.0f} ns per packet of load" if pkts else ""
+        per_pkt = f", {total_ns / pkts:.0f} ns per {unit} of load" if pkts else ""
         share = ""
         if load.get("sender_cpu"):
-            share = (f"; the load's own processes (senders and receivers) used "
+            share = (f"; the load's own processes used "
                      f"{load['sender_cpu']:.2f} s CPU, "
                      f"so the eBPF programs are {100 * total_ns / 1e9 / load['sender_cpu']:.1f} % of it")
         lines.append(f"- eBPF programs of this pidcap (kernel.bpf_stats_enabled=1 for this run, "
@@ -343,6 +378,14 @@ def profile_text(p):
     return "\n".join(lines)
 
 
+def load_units(p):
+    """(count, unit) of a profile's load: its syscalls, or its packets."""
+    load, mon = p["load"], p["monitor"]
+    if load.get("syscalls"):
+        return load["syscalls"], "syscall"
+    return load.get("packets") or mon.get("captured") or 0, "packet"
+
+
 def where_time_goes(p):
     """A few sentences on where the time goes, from the numbers of a profile."""
     mon, load = p["monitor"], p["load"]
@@ -356,11 +399,13 @@ def where_time_goes(p):
                      f"hottest: {top}")
     if p["bpf"]:
         total = sum(ns for _, ns in p["bpf"].values())
-        pkts = load.get("packets") or mon.get("captured") or 0
+        pkts, unit = load_units(p)
         rows = sorted(p["bpf"].items(), key=lambda kv: -kv[1][1])
         top = ", ".join(f"`{n}` {100 * ns / total:.0f} % ({ns / c:.0f} ns × {c:,} runs)"
                         for n, (c, ns) in rows[:4])
-        per = f" = {total / pkts:.0f} ns per packet of load" if pkts else ""
-        parts.append(f"Kernel side, charged to the sending and receiving processes and not to "
+        per = f" = {total / pkts:.0f} ns per {unit} of load" if pkts else ""
+        who = ("the syscall-bound load" if unit == "syscall"
+               else "the sending and receiving processes")
+        parts.append(f"Kernel side, charged to {who} and not to "
                      f"pidcap: its eBPF programs ran {total / 1e6:.0f} ms{per}; {top}")
     return ("Where the time goes: " + ". ".join(parts) + ".") if parts else ""

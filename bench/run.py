@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """pidcap's benchmark (`make bench`): cost and accuracy against tcpdump, nethogs and ss.
 
-For: measuring, on this machine and in one run of about 10 minutes, what
+For: measuring, on this machine and in one run of about 13 minutes, what
 pidcap costs and how it attributes traffic, each figure a ratio or count
 against a baseline of the same run, each case repeated (median and min-max),
 and writing the tables to bench/results/DATE.md. Not for: tests (make check)
@@ -34,6 +34,15 @@ import report  # noqa: E402
 from procs import Monitor  # noqa: E402
 
 SOCK_NS = "pcbench-sock"
+# case -> (programs it needs in --bindir, tools it needs on PATH)
+CASES = {
+    "tcp": ((), ("iperf3", "tcpdump")),
+    "udp": (("udpflood",), ("tcpdump",)),
+    "conn": (("connstorm",), ("tcpdump",)),
+    "startup": ((), ("ip",)),
+    "attrib": ((), ("tcpdump", "nethogs", "ss")),
+    "syscall": (("syscalls",), ("tcpdump", "dd")),
+}
 START = time.monotonic()
 
 
@@ -67,6 +76,7 @@ class Ctx:
             "pidcap --json": [pc, "--json"],
             "pidcap top": [pc, "top", "--batch", "-d", "1"],
             "pidcap --pid X": [pc, "--pid", str(self.idle.pid if self.idle else 1)],
+            "pidcap exporter": [pc, "exporter", "--listen", "127.0.0.1:0"],
         }
         if label == report.NONE:
             return None
@@ -294,6 +304,16 @@ def case_attrib(ctx):
     return runs
 
 
+def case_syscall(ctx):
+    """8: a syscall-bound process that is not on the network (dd bs=1, a getppid loop)."""
+    labels = ["none", "tcpdump", "pidcap"] + (["pidcap top"] if ctx.top_ok else [])
+    labels += ["pidcap exporter"]
+    a = ctx.args
+    return series(ctx, "syscall", labels,
+                  lambda: procs.syscall_load(ctx.bindir, a.syscall_dd_count, a.syscall_calls),
+                  reps=a.syscall_reps)
+
+
 # ---- profiles of missed targets ------------------------------------------------------
 
 def profile_load(ctx, kind):
@@ -312,6 +332,10 @@ def profile_load(ctx, kind):
             finally:
                 procs.kill(server)
             return {"packets": None, "sender_cpu": r["client_cpu"] + server_cpu, "bps": r["bps"]}
+    elif kind == "syscall":
+        def load():
+            r = procs.getppid_for(ctx.bindir, secs)
+            return {"packets": None, "syscalls": r["calls"], "sender_cpu": r["cpu"]}
     else:
         def load():
             path = os.path.join(ctx.workdir, "connstorm-profile.txt")
@@ -417,6 +441,7 @@ def render(ctx, meta, res, ts, profiles, per_holder, elapsed):
         f"{sum(1 for n in fr if n)} of {len(fr)} runs with at least one "
         f"({'; '.join(f'{w}: max {max(c)}, in {sum(1 for n in c if n)} of {len(c)} runs' for w, c in ctx.foreign.items())})",
         f"- cases 1–4 repeated {ctx.args.fast_reps} times, cases 5–7 {ctx.reps} times, "
+        f"case 8 {ctx.args.syscall_reps} times, "
         f"monitors in rotated order; cells are "
         f"**median (min–max)**; \"vs none\" divides by the run without monitor of the same "
         f"repetition",
@@ -480,8 +505,25 @@ def render(ctx, meta, res, ts, profiles, per_holder, elapsed):
                 if r.get("workload_errors")]
         if werr:
             s.append("\nWorkload errors: " + "; ".join(werr))
+    if "syscall" in res:
+        a = ctx.args
+        s.append(f"\n## 8. A syscall-bound process off the network: "
+                 f"`dd if=/dev/zero of=/dev/null bs=1 count={a.syscall_dd_count}`, then "
+                 f"{a.syscall_calls:,} `getppid` calls in a loop\n")
+        s.append(report.syscall_table(res["syscall"]))
+        s.append("\nNeither load touches a socket: what a monitor adds here is what it costs "
+                 "every process on the host. dd makes two syscalls (read, write) per byte; its "
+                 "time is wall-clock from start to exit, its CPU user+sys from wait4(). "
+                 "`bench/syscalls` times its own loop of `syscall(SYS_getppid)` with "
+                 "clock_gettime. The targets are on time; CPU (user+sys of the load, which "
+                 "eBPF programs on syscalls are charged to) is given beside it, as it is far "
+                 "less disturbed by other work on a shared machine. Both run with the "
+                 "monitor started and ready (\"listening on\"), one after the other; "
+                 "\"vs none\" divides by the run without monitor of the same repetition. "
+                 "The monitor's CPU is what it used while the load ran (top and the exporter "
+                 "refresh every second).")
     errs = []
-    for key in ("tcp", "udp", "conn"):
+    for key in ("tcp", "udp", "conn", "syscall"):
         errs += report.errors(res.get(key, {}))
     errs += [f"start-up {lv}: {r['error']}" for lv, runs in res.get("startup", {}).items()
              for r in runs if "error" in r]
@@ -509,12 +551,19 @@ def main():
                     help="repetitions of cases 5, 6 and 7 (at least 3)")
     ap.add_argument("--fast-reps", type=int, default=5,
                     help="repetitions of the short, noisiest cases 1-4 (at least 3)")
-    ap.add_argument("--cases", default="tcp,udp,conn,startup,attrib")
+    ap.add_argument("--cases", default=",".join(CASES),
+                    help="comma-separated, of: " + ", ".join(CASES))
     ap.add_argument("--tcp-seconds", type=int, default=5)
     ap.add_argument("--udp-seconds", type=float, default=3)
     ap.add_argument("--conn-rate", type=int, default=1000)
     ap.add_argument("--conn-seconds", type=float, default=10)
     ap.add_argument("--max-sockets", type=int, default=100_000)
+    ap.add_argument("--syscall-reps", type=int, default=7,
+                    help="repetitions of case 8, the syscall-bound process (at least 5)")
+    ap.add_argument("--syscall-dd-count", type=int, default=3_000_000,
+                    help="bytes dd copies one at a time in case 8")
+    ap.add_argument("--syscall-calls", type=int, default=5_000_000,
+                    help="getppid calls of bench/syscalls in case 8")
     ap.add_argument("--profile-seconds", type=int, default=4)
     ap.add_argument("--wait-quiet", type=float, default=120,
                     help="wait this long at most for other pidcap processes to end")
@@ -527,12 +576,20 @@ def main():
     if os.geteuid() != 0:
         print("bench: run as root (eBPF, namespaces, perf)", file=sys.stderr)
         return 1
-    for exe in (args.pidcap, os.path.join(args.bindir, "udpflood"),
-                os.path.join(args.bindir, "connstorm")):
+    cases = args.cases.split(",")
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        print(f"bench: unknown case(s) {', '.join(unknown)}: want {', '.join(CASES)}",
+              file=sys.stderr)
+        return 2
+    exes = [args.pidcap] + [os.path.join(args.bindir, b) for c in cases for b in CASES[c][0]]
+    for exe in exes:
         if not os.access(exe, os.X_OK):
             print(f"bench: no {exe}: run `make bench`", file=sys.stderr)
             return 1
-    for tool in ("iperf3", "tcpdump", "nethogs", "ss", "perf", "bpftool"):
+    tools = [t for c in cases for t in CASES[c][1]]
+    tools += [] if args.no_profile else ["perf", "bpftool"]
+    for tool in tools:
         if not shutil.which(tool):
             print(f"bench: {tool} missing: scripts/install-deps.sh --bench", file=sys.stderr)
             return 1
@@ -540,7 +597,6 @@ def main():
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     workdir = tempfile.mkdtemp(prefix="pcbench-")
     ctx = Ctx(args, workdir)
-    cases = args.cases.split(",")
     res, profiles, per_holder = {}, [], procs.nofile_hard() - 64
     try:
         for ns in procs.stale_namespaces():
@@ -561,6 +617,8 @@ def main():
             res["startup"], per_holder = case_startup(ctx)
         if "attrib" in cases:
             res["attrib"] = case_attrib(ctx)
+        if "syscall" in cases:
+            res["syscall"] = case_syscall(ctx)
         report.add_derived(res)
         ts = report.targets(res, ctx.top_ok)
         if not args.no_profile:
