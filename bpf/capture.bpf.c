@@ -244,20 +244,26 @@ static __always_inline struct bpf_sock *lookup_peer(struct __sk_buff *skb, struc
 }
 
 /* The owner of sk: the value stored on the socket, else the one the
- * iterator found for a socket older than pidcap. A value copied from a
+ * iterator found for a socket older than pidcap; with pc_sys_enter, the
+ * last syscall's user when it is newer. A value copied from a
  * listener (BPF_F_CLONE) that no process of the connection has replaced
  * yet names the listener's process: flagged so that user space can wait
  * for the claim. */
 static __always_inline int read_owner(struct bpf_sock *sk, struct pc_owner *out,
 				      __u64 *sk_addr)
 {
-	struct pc_owner *o;
+	struct pc_owner *o, *u;
 	__u64 key = (__u64)sk;
 
 	*sk_addr = key;
 	o = bpf_sk_storage_get(&owners, sk, 0, 0);
 	if (!o)
 		o = bpf_map_lookup_elem(&seeds, &key);
+	if (settings.syscall_owners) {
+		u = bpf_map_lookup_elem(&users, &key);
+		if (u && (!o || u->written_ns > o->written_ns))
+			o = u;
+	}
 	if (!o)
 		return 0;
 	*out = *o;
@@ -485,8 +491,6 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	sk = skb->sk;
 	if (sk) {
 		full = bpf_sk_fullsock(sk);
-		if (full && dir == PC_DIR_OUT)
-			owner_from_sender(skb, full, l3proto);
 		if (!full)
 			full = bpf_get_listener_sock(sk);
 		if (full)
@@ -557,6 +561,24 @@ SEC("cgroup_skb/egress")
 int pc_egress(struct __sk_buff *skb)
 {
 	capture(skb, PC_DIR_OUT);
+	return 1;
+}
+
+/* Runs before pc_egress (attached first): names the sender of a packet
+ * that leaves in its sender's context. A program of its own because
+ * kernels before 6.18 do not let cgroup_skb programs read "current":
+ * there pidcap runs without it (and with pc_sys_enter instead). */
+SEC("cgroup_skb/egress")
+int pc_egress_sender(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk, *full;
+	__u16 l3proto = bpf_ntohs(skb->protocol);
+
+	if (!sk || (l3proto != ETH_P_IP && l3proto != ETH_P_IPV6))
+		return 1;
+	full = bpf_sk_fullsock(sk);
+	if (full)
+		owner_from_sender(skb, full, l3proto);
 	return 1;
 }
 

@@ -52,6 +52,18 @@ struct {
 	__type(value, struct pc_owner);
 } seeds __weak SEC(".maps");
 
+/* Where cgroup_skb programs may not read "current" (before 6.18): the
+ * thread that last entered a syscall that moves data on a socket (kernel
+ * address of struct sock -> owner), written by pc_sys_enter before any
+ * packet of that call exists. Read with the socket's storage: the newer of
+ * the two (written_ns) names the packet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct pc_owner);
+} users __weak SEC(".maps");
+
 /* Counting mode: per process and connection. Entries idle for long are
  * deleted by user space, which keeps their totals. */
 struct {

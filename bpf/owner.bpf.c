@@ -28,12 +28,13 @@ int pc_sock_create(struct bpf_sock *sk)
 	__u64 key = (__u64)sk;
 
 	/* a socket freed before pidcap saw it go may have left its seeded
-	 * owner at this address */
+	 * or syscall owner at this address */
 	bpf_map_delete_elem(&seeds, &key);
+	bpf_map_delete_elem(&users, &key);
 	return claim_sock(sk, PC_HOOK_SOCK_CREATE);
 }
 
-/* The seeded owner of a socket ends with it, before its memory can serve
+/* The seeded (and syscall) owner of a socket ends with it, before its memory can serve
  * another socket: at close() for every socket... */
 SEC("cgroup/sock_release")
 int pc_sock_release(struct bpf_sock *sk)
@@ -41,6 +42,7 @@ int pc_sock_release(struct bpf_sock *sk)
 	__u64 key = (__u64)sk;
 
 	bpf_map_delete_elem(&seeds, &key);
+	bpf_map_delete_elem(&users, &key);
 	return 1;
 }
 
@@ -51,8 +53,10 @@ int BPF_PROG(pc_sock_state, const void *skaddr, int oldstate, int newstate)
 {
 	__u64 key = (__u64)skaddr;
 
-	if (newstate == TCP_CLOSE)
+	if (newstate == TCP_CLOSE) {
 		bpf_map_delete_elem(&seeds, &key);
+		bpf_map_delete_elem(&users, &key);
+	}
 	return 0;
 }
 
@@ -126,17 +130,35 @@ int pc_sockops(struct bpf_sock_ops *ops)
 	return 1;
 }
 
+/* Emits a claim naming o for socket sk (its addresses read with CO-RE). */
+static __always_inline void claim_from_sock(struct sock *sk, const struct pc_owner *o)
+{
+	struct sock_common *c = &sk->__sk_common;
+	struct pc_claim_addrs a = {};
+
+	a.family = BPF_CORE_READ(c, skc_family);
+	a.lport = BPF_CORE_READ(c, skc_num);
+	a.rport = __builtin_bswap16(BPF_CORE_READ(c, skc_dport));
+	a.netns = BPF_CORE_READ(c, skc_net.net, ns.inum);
+	if (a.family == AF_INET) {
+		bpf_core_read(a.laddr, 4, &c->skc_rcv_saddr);
+		bpf_core_read(a.raddr, 4, &c->skc_daddr);
+	} else {
+		bpf_core_read(a.laddr, 16, &c->skc_v6_rcv_saddr);
+		bpf_core_read(a.raddr, 16, &c->skc_v6_daddr);
+	}
+	emit_claim(o, (__u64)sk, &a);
+}
+
 /* Every send and receive on a socket, in the caller's context, once the
  * call is done: the owner follows a socket that changed hands (fork,
  * exec, SCM_RIGHTS, accept) for the packets that come next, whatever the
- * call (read/write, send and recv calls, io_uring, splice, sendfile). The first
- * packets a new holder sends are named in capture.bpf.c. */
+ * call (read/write, send and recv calls, io_uring, splice, sendfile). The
+ * first packets a new holder sends are named by pc_egress_sender. */
 static __always_inline void refresh_owner(struct sock *sk, __u8 hook)
 {
 	struct pc_owner *o;
 	__u16 family = sk->__sk_common.skc_family;
-	struct sock_common *c = &sk->__sk_common;
-	struct pc_claim_addrs a = {};
 
 	if (family != AF_INET && family != AF_INET6)
 		return;
@@ -145,20 +167,9 @@ static __always_inline void refresh_owner(struct sock *sk, __u8 hook)
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o || owner_is_current(o, (__u64)sk))
 		return;
-	if (owner_is_listeners(o, (__u64)sk) && c->skc_state != 10 /* TCP_LISTEN */) {
-		a.family = family;
-		a.lport = c->skc_num;
-		a.rport = __builtin_bswap16(c->skc_dport);
-		a.netns = BPF_CORE_READ(c, skc_net.net, ns.inum);
-		if (family == AF_INET) {
-			bpf_core_read(a.laddr, 4, &c->skc_rcv_saddr);
-			bpf_core_read(a.raddr, 4, &c->skc_daddr);
-		} else {
-			bpf_core_read(a.laddr, 16, &c->skc_v6_rcv_saddr);
-			bpf_core_read(a.raddr, 16, &c->skc_v6_daddr);
-		}
+	if (owner_is_listeners(o, (__u64)sk) && sk->__sk_common.skc_state != 10 /* TCP_LISTEN */) {
 		owner_from_current(o, hook, (__u64)sk);
-		emit_claim(o, (__u64)sk, &a);
+		claim_from_sock(sk, o);
 		return;
 	}
 	owner_from_current(o, hook, (__u64)sk);
@@ -175,6 +186,178 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(pc_recv_length, struct sock *sk, int ret, int flags)
 {
 	refresh_owner(sk, PC_HOOK_RECV_LENGTH);
+	return 0;
+}
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#ifndef __TARGET_ARCH_x86
+#error "syscall numbers below are x86_64's: add this architecture's"
+#endif
+/* x86_64 syscall numbers of the calls that move data on a socket. */
+#define SYS_read 0
+#define SYS_write 1
+#define SYS_readv 19
+#define SYS_writev 20
+#define SYS_sendfile 40
+#define SYS_accept 43
+#define SYS_sendto 44
+#define SYS_recvfrom 45
+#define SYS_sendmsg 46
+#define SYS_recvmsg 47
+#define SYS_accept4 288
+#define SYS_recvmmsg 299
+#define SYS_sendmmsg 307
+
+#define SYS_splice 275
+
+#ifndef PC_COMPAT
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
+
+/* Kernel address of the inet socket behind file fp, or 0: BTF pointers
+ * walked with plain loads, and only read, never handed to a helper. */
+static __always_inline __u64 inet_sock_of_file(struct file *fp)
+{
+	struct socket *sock;
+	struct sock *sk;
+
+	fp = bpf_rdonly_cast(fp, bpf_core_type_id_kernel(struct file));
+	if ((fp->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	sock = bpf_rdonly_cast(fp->private_data, bpf_core_type_id_kernel(struct socket));
+	sk = sock->sk;
+	if (!sk || (sk->__sk_common.skc_family != AF_INET &&
+		    sk->__sk_common.skc_family != AF_INET6))
+		return 0;
+	return (__u64)sk;
+}
+
+/* The same for file descriptor fd of the current process. Runs on every
+ * read/write of every process: one probe read, for the fd array slot. */
+static __always_inline __u64 inet_sock_of_fd(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt;
+	struct file *fp, **fds;
+
+	if (fd < 0)
+		return 0;
+	fdt = task->files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return 0;
+	fds = fdt->fd;
+	if (bpf_probe_read_kernel(&fp, sizeof(fp), &fds[fd]) || !fp)
+		return 0;
+	return inet_sock_of_file(fp);
+}
+#else
+/* Kernels before 6.2 lack bpf_rdonly_cast: the same walks through probe
+ * reads (about 2.5 times the cost). */
+static __always_inline __u64 inet_sock_of_file(struct file *file)
+{
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+	umode_t mode;
+
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	return (__u64)sk;
+}
+
+static __always_inline __u64 inet_sock_of_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file **fds, *file;
+
+	if (fd < 0)
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (!fds || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	return inet_sock_of_file(file);
+}
+#endif
+
+/* The current thread is about to use socket sk: it is its user from now
+ * on (users map). The first use of a socket (no entry yet) emits a claim,
+ * for packets held for an accepted connection. */
+static __always_inline void note_user(__u64 sk)
+{
+	struct pc_owner *cur, owner = {};
+
+	cur = bpf_map_lookup_elem(&users, &sk);
+	if (cur && owner_is_current(cur, sk))
+		return;
+	owner_from_current(&owner, PC_HOOK_SYSCALL, sk);
+	bpf_map_update_elem(&users, &sk, &owner, BPF_ANY);
+	if (!cur)
+		claim_from_sock((struct sock *)sk, &owner);
+}
+
+/* The substitutes for pc_egress_sender where cgroup_skb programs may not
+ * read "current" (kernels before 6.18), loaded only there. A thread enters
+ * a syscall that moves data on fd: if fd is an inet socket, that thread is
+ * its user before the call makes any packet. Runs on every syscall of
+ * every process. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(pc_sys_enter, struct pt_regs *regs, long id)
+{
+	long fd = regs->di;
+	__u64 sk;
+
+	switch (id) {
+	case SYS_read:
+	case SYS_write:
+	case SYS_readv:
+	case SYS_writev:
+	case SYS_sendto:
+	case SYS_recvfrom:
+	case SYS_sendmsg:
+	case SYS_recvmsg:
+	case SYS_sendmmsg:
+	case SYS_recvmmsg:
+	case SYS_sendfile: /* out_fd is the first argument too */
+		break;
+	case SYS_splice: /* fd_out is the third */
+		fd = regs->dx;
+		break;
+	default:
+		return 0;
+	}
+	sk = inet_sock_of_fd(fd);
+	if (sk)
+		note_user(sk);
+	return 0;
+}
+
+/* io_uring requests on a socket, at submission in the submitting thread:
+ * before the request runs, inline or on io_uring's worker threads. The
+ * file is not assigned yet: the request's fd is resolved in the
+ * submitter's table (requests on registered files are left out). */
+#define REQ_F_FIXED_FILE 1 /* the same bit as IOSQE_FIXED_FILE */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(pc_uring_submit, struct io_kiocb *req)
+{
+	struct file *file = BPF_CORE_READ(req, file);
+	__u64 sk = 0;
+
+	if (file)
+		sk = inet_sock_of_file(file);
+	else if (!(BPF_CORE_READ(req, flags) & REQ_F_FIXED_FILE))
+		sk = inet_sock_of_fd(BPF_CORE_READ(req, cqe.fd));
+	if (sk)
+		note_user(sk);
 	return 0;
 }
 

@@ -25,6 +25,7 @@ static __always_inline void owner_from_current(struct pc_owner *o, __u8 hook, __
 	o->hook = hook;
 	o->listener = 0;
 	o->sk = sk;
+	o->written_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 

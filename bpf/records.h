@@ -50,12 +50,14 @@ struct pc_owner {
 	__u64 sk;        /* kernel address of the socket it was written for:
 			  * another socket's means a copy from its listener
 			  * (BPF_F_CLONE) */
+	__u64 written_ns; /* bpf_ktime_get_ns() when written: the newer of two
+			   * sources wins */
 	__u8 listener;   /* 1 when written for a listening socket */
 	__u8 hook;       /* enum pc_hook: which hook wrote it (debugging, -vv) */
 	__u8 pad[6];
 	char comm[PC_COMM_LEN];
 };
-_Static_assert(sizeof(struct pc_owner) == 56, "pc_owner layout");
+_Static_assert(sizeof(struct pc_owner) == 64, "pc_owner layout");
 
 enum pc_hook {
 	PC_HOOK_NONE = 0,
@@ -69,6 +71,7 @@ enum pc_hook {
 	PC_HOOK_EGRESS, /* a packet leaving in its sender's context */
 	PC_HOOK_ITER,
 	PC_HOOK_LISTEN,
+	PC_HOOK_SYSCALL, /* pc_sys_enter, where it substitutes for the egress hook */
 };
 
 /* One captured packet: header followed by caplen bytes starting at the
@@ -92,7 +95,7 @@ struct pc_packet {
 	struct pc_owner peer;
 	__u8 data[];
 };
-_Static_assert(sizeof(struct pc_packet) == 184, "pc_packet layout");
+_Static_assert(sizeof(struct pc_packet) == 200, "pc_packet layout");
 
 /* A process ran execve(): what user space needs to name it later, even
  * after it has exited. */
@@ -143,7 +146,7 @@ struct pc_claim {
 	__u8 raddr[16];
 	struct pc_owner owner;
 };
-_Static_assert(sizeof(struct pc_claim) == 120, "pc_claim layout");
+_Static_assert(sizeof(struct pc_claim) == 128, "pc_claim layout");
 
 /* Counting mode (pidcap top, exporter): traffic summed in the kernel per
  * process and connection, no record per packet. Key of the flows map. */
@@ -186,7 +189,8 @@ struct pc_settings {
 	__u8 filter_pids_on, filter_comm_on, filter_uid_on, filter_cgroup_on;
 	__u8 count_mode;         /* sum per connection, no packet records */
 	__u8 follow_children;    /* add children of filtered pids at fork */
-	__u8 pad[4];
+	__u8 syscall_owners;     /* pc_sys_enter is loaded: read its users map */
+	__u8 pad[3];
 	char filter_comm[PC_COMM_LEN];
 };
 _Static_assert(sizeof(struct pc_settings) == 56, "pc_settings layout");

@@ -66,6 +66,7 @@ struct pc_capture {
 	void *ctx;
 	char method[1024];
 	unsigned int skipped;   /* bits of optional_progs not loaded or attached */
+	unsigned int unused;    /* of those, substitutes not needed (not a loss) */
 	struct pc_pcapback *pb; /* the fallback backend; then nothing above is used */
 };
 
@@ -77,6 +78,12 @@ static const struct optional_prog {
 	const char *name;
 	const char *loss;
 } optional_progs[] = {
+	{ "pc_egress_sender", "the first packets a socket's new holder sends may name the "
+			      "previous one" },
+	/* the substitutes for pc_egress_sender, loaded only without it */
+	{ "pc_sys_enter", "no socket syscall names its caller before it sends" },
+	{ "pc_uring_submit", "the first packets an io_uring request sends after a hand-over "
+			     "may name the previous one" },
 	{ "pc_seed", "sockets opened before start have no owner until first used" },
 	{ "pc_send_length", "a socket's new holder is named only once it sends" },
 	{ "pc_recv_length", "a socket's new holder is named only once it sends" },
@@ -89,6 +96,10 @@ static const struct optional_prog {
 	{ "pc_fork", "children forked after start are not followed by --pid and -- CMD" },
 	{ "pc_exit", "exited processes are forgotten later" },
 };
+/* What pc_egress_sender's substitute costs and misses. */
+#define SYS_ENTER_INSTEAD                                                          \
+	"pc_sys_enter and pc_uring_submit name socket users instead, at a cost to "     \
+	"every syscall of every process"
 #define N_OPTIONAL (sizeof(optional_progs) / sizeof(optional_progs[0]))
 _Static_assert(N_OPTIONAL <= 32, "skipped is a 32-bit mask");
 
@@ -101,6 +112,8 @@ static int optional_index(const char *name)
 			return (int)i;
 	return -1;
 }
+#define OPT_BIT(name) (1u << optional_index(name))
+#define SUBSTITUTES (OPT_BIT("pc_sys_enter") | OPT_BIT("pc_uring_submit"))
 
 /* PIDCAP_BPF_REJECT=NAME[,NAME...]: the loader acts as if the kernel had
  * refused these programs (tests of the degraded modes). */
@@ -316,6 +329,13 @@ static void configure(struct pc_capture *cap, const struct pc_capture_opts *o)
 	set->count_mode = o->count_mode;
 	if (o->ring_bytes)
 		bpf_map__set_max_entries(cap->events, o->ring_bytes);
+	/* pc_sys_enter costs every syscall of every process: only where the
+	 * egress hook cannot name senders */
+	cap->unused = 0;
+	if (!(cap->skipped & OPT_BIT("pc_egress_sender")))
+		cap->unused = SUBSTITUTES & ~cap->skipped;
+	cap->skipped |= cap->unused;
+	set->syscall_owners = (cap->skipped & SUBSTITUTES) != SUBSTITUTES;
 	for (i = 0; i < N_OPTIONAL; i++) {
 		prog = bpf_object__find_program_by_name(cap->obj, optional_progs[i].name);
 		if (prog && (cap->skipped & (1u << i)))
@@ -386,7 +406,7 @@ static int load_variant(struct pc_capture *cap, const struct variant *v,
 		opt = name ? optional_index(name) : -1;
 		if (opt < 0 || (cap->skipped & (1u << opt)))
 			break;
-		cap->skipped |= 1u << opt;
+		cap->skipped = (cap->skipped & ~cap->unused) | 1u << opt;
 	}
 	if (name)
 		snprintf(errbuf, errlen,
@@ -424,26 +444,34 @@ static void describe(struct pc_capture *cap)
 	size_t i, k, len;
 	int dup;
 
+	unsigned int lost = cap->skipped & ~cap->unused;
+
 	len = snprintf(cap->method, sizeof(cap->method),
-		       "%s eBPF build: owners from cgroup sock hooks, sending packets%s%s; "
-		       "packets from cgroup_skb",
+		       "%s eBPF build: owners from cgroup sock hooks%s%s%s%s; packets from cgroup_skb",
 		       cap->variant->name,
-		       (cap->skipped & 3u << optional_index("pc_send_length")) ?
+		       (cap->skipped & OPT_BIT("pc_egress_sender")) ? "" : ", sending packets",
+		       (cap->skipped & OPT_BIT("pc_sys_enter")) ? "" :
+		       (cap->skipped & OPT_BIT("pc_uring_submit")) ? ", socket syscalls (sys_enter)" :
+								      ", socket syscalls (sys_enter) and io_uring",
+		       (cap->skipped & (OPT_BIT("pc_send_length") | OPT_BIT("pc_recv_length"))) ?
 			       "" : ", sock_send/recv_length",
-		       (cap->skipped & 1u << optional_index("pc_seed")) ? "" : ", a socket iterator");
+		       (cap->skipped & OPT_BIT("pc_seed")) ? "" : ", a socket iterator");
 	for (i = 0; i < N_OPTIONAL && len < sizeof(cap->method); i++) {
-		if (!(cap->skipped & (1u << i)))
+		if (!(lost & (1u << i)))
 			continue;
 		dup = 0;
 		for (k = 0; k < i; k++)
-			if ((cap->skipped & (1u << k)) &&
+			if ((lost & (1u << k)) &&
 			    !strcmp(optional_progs[k].loss, optional_progs[i].loss))
 				dup = 1;
 		len += snprintf(cap->method + len, sizeof(cap->method) - len, "; without %s%s",
 				optional_progs[i].name, dup ? "" : ": ");
 		if (!dup && len < sizeof(cap->method))
 			len += snprintf(cap->method + len, sizeof(cap->method) - len, "%s",
-					optional_progs[i].loss);
+					(1u << i) == OPT_BIT("pc_egress_sender") &&
+							!(cap->skipped & OPT_BIT("pc_sys_enter")) ?
+						SYS_ENTER_INSTEAD :
+						optional_progs[i].loss);
 	}
 }
 
@@ -498,7 +526,7 @@ static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
 		     pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
 {
 	struct pc_capture *cap = NULL;
-	struct bpf_program *prog;
+	struct bpf_program *prog, *sender;
 	char cgroot[4096];
 	size_t i;
 	int err;
@@ -555,7 +583,15 @@ static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
 		snprintf(errbuf, errlen, "cannot create ring buffer: %s", strerror(-err));
 		goto fail;
 	}
+	/* the sender is named before pc_egress reads the owner: cgroup
+	 * programs of one hook run in the order they were attached */
+	sender = bpf_object__find_program_by_name(cap->obj, "pc_egress_sender");
+	err = sender ? attach_prog(cap, sender, errbuf, errlen) : 0;
+	if (err)
+		goto fail;
 	bpf_object__for_each_program(prog, cap->obj) {
+		if (prog == sender)
+			continue;
 		err = attach_prog(cap, prog, errbuf, errlen);
 		if (err)
 			goto fail;
