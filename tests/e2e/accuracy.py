@@ -193,14 +193,15 @@ def part_owner(f, direction, before):
 
 
 def tid_wrong(f, rec, direction):
-    """With "tids" in the flow: is the client end's thread one it never had?"""
+    """With "tids" in the flow: is the client end's thread one it never had?
+    (An unknown thread, null, is not a wrong one.)"""
     tids = f.get("tids")
     if not tids:
         return False
     client_sends = (direction == "c2s") == (rec["dir"] == "out")
     pid, tid = (rec["pid"], rec["tid"]) if client_sends else (rec["peer_pid"], rec.get("peer_tid"))
     allowed = tids.get(str(pid))
-    return allowed is not None and tid not in allowed
+    return allowed is not None and tid is not None and tid not in allowed
 
 
 def judge(rec, exp_pid, exp_peer):
