@@ -1,5 +1,5 @@
-// sources: src/capfile_read.c src/procmeta.c src/print.c src/decode.c src/escape.c src/procinfo.c src/procparse.c src/cgroups.c
-/* libFuzzer target for src/capfile_read.c: arbitrary bytes as a pcap or
+// sources: src/pcapfile/capfile_read.c src/pcapfile/pcapng_comment.c src/cmd/print.c src/packet/decode.c src/lib/escape.c src/proc/procinfo.c src/proc/procparse.c src/proc/cgroups.c
+/* libFuzzer target for src/pcapfile/capfile_read.c: arbitrary bytes as a pcap or
  * pcapng file, every packet then formatted as text and JSON lines from the
  * file's process info (the -r path), with invariants checked by trapping.
  * Not for the writer or the live printer. */
@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capfile_read.h"
-#include "print.h"
+#include "pcapfile/capfile_read.h"
+#include "cmd/print.h"
 
 static void check(int cond)
 {

@@ -8,7 +8,7 @@
 #   OUTDIR/corpus/<X>/     working copy of tests/fuzz/corpus/<X>/ (grows)
 #   OUTDIR/<target>.log    build and run output
 #   OUTDIR/<target>-crash-* etc.   inputs that crashed
-# A target links src/decode.c src/escape.c unless its first line is
+# A target links src/packet/decode.c src/lib/escape.c unless its first line is
 #   // sources: src/a.c src/b.c
 # Environment: CLANG (default clang), FUZZ_FLAGS (extra libFuzzer options).
 
@@ -29,7 +29,7 @@ cd "$(dirname "$0")/../.." || exit 2
 CLANG=${CLANG:-clang}
 CFLAGS="-g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Ibpf"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-DEFAULT_SOURCES="src/decode.c src/escape.c"
+DEFAULT_SOURCES="src/packet/decode.c src/lib/escape.c"
 
 pass=0
 fail=0
