@@ -1,6 +1,6 @@
-/* Strips the link layer libpcap delivers on Linux down to the IP header,
- * keeping what it says about direction and interface. Every read is
- * bounds-checked. Not for IP (decode.c). */
+/* Strips the link layer of a live packet or of a capture file's frame down
+ * to the IP header, keeping what it says about direction and interface.
+ * Every read is bounds-checked. Not for IP (decode.c). */
 #include <errno.h>
 #include <string.h>
 #include <pcap/dlt.h>
@@ -46,6 +46,7 @@ static int by_ethertype(uint16_t type, struct pc_linkhdr *out)
 int pc_linkhdr_parse(int dlt, const uint8_t *p, uint32_t caplen, struct pc_linkhdr *out)
 {
 	uint16_t type;
+	uint32_t af;
 	int tags;
 
 	memset(out, 0, sizeof(*out));
@@ -80,10 +81,20 @@ int pc_linkhdr_parse(int dlt, const uint8_t *p, uint32_t caplen, struct pc_linkh
 	case DLT_IPV4:
 	case DLT_IPV6:
 		return by_version(p, caplen, 0, out);
-	case DLT_NULL:
-	case DLT_LOOP: /* 4 bytes of address family in some byte order */
+	case DLT_NULL: /* 4 bytes of address family in the writer's byte order */
+	case DLT_LOOP: /* the same in network byte order */
+		if (caplen < 4)
+			return -EINVAL;
+		af = be32(p);
+		if (af > 0xffff) /* written little-endian (or on the other byte order) */
+			af = __builtin_bswap32(af);
 		out->off = 4;
-		return by_version(p, caplen, 4, out);
+		if (af == 2)
+			return by_ethertype(ETH_IP, out);
+		/* AF_INET6 of Linux, the BSDs and macOS */
+		if (af == 10 || af == 24 || af == 28 || af == 30)
+			return by_ethertype(ETH_IP6, out);
+		return -EINVAL;
 	}
 	return -ENOTSUP;
 }

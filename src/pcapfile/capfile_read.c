@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pcap/dlt.h>
+#include "packet/linkhdr.h"
 #include "pcapfile/capfile_read.h"
 
 #define BT_SHB 0x0A0D0D0Au
@@ -83,16 +85,6 @@ static uint32_t get32(const struct rd *r, const uint8_t *p)
 	return r->swap ? __builtin_bswap32(v) : v;
 }
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Reads n bytes to dst. Returns the count read (< n at end of file), or
  * -EIO with the error set. */
 static long long get(struct rd *r, void *dst, size_t n)
@@ -135,80 +127,51 @@ struct l2 {
 	uint32_t ifindex;
 };
 
-static int af_is_v6(uint32_t af)
+/* Finds the IP header of a frame (packet/linkhdr.c, after mapping the
+ * file's LINKTYPE_ to libpcap's DLT_). Returns 0, or -1 when it is not IP. */
+static int find_ip(uint32_t linktype, const uint8_t *p, uint32_t n, struct l2 *l)
 {
-	/* AF_INET6 of Linux, the BSDs and macOS as they appear in DLT_NULL */
-	return af == 10 || af == 24 || af == 28 || af == 30;
-}
-
-static uint16_t version_proto(const uint8_t *p, uint32_t n)
-{
-	if (!n)
-		return 0;
-	return p[0] >> 4 == 4 ? 0x0800 : p[0] >> 4 == 6 ? 0x86DD : 0;
-}
-
-/* Finds the IP header of a frame. Returns 0, or -1 when it is not IP. */
-static int find_ip(const struct rd *r, uint32_t linktype, const uint8_t *p, uint32_t n,
-		   struct l2 *l)
-{
-	uint16_t et;
-	uint32_t af;
-	int vlans = 0;
+	struct pc_linkhdr lh;
+	int dlt;
 
 	memset(l, 0, sizeof(*l));
 	switch (linktype) {
+	case LT_NULL:
+		dlt = DLT_NULL;
+		break;
 	case LT_EN10MB:
-		l->off = 12;
-		for (;;) {
-			if (n < l->off + 2)
-				return -1;
-			et = be16(p + l->off);
-			if ((et != 0x8100 && et != 0x88a8) || vlans == 2)
-				break;
-			vlans++;
-			l->off += 4;
-		}
-		l->off += 2;
-		l->l3proto = et;
-		break;
-	case LT_LINUX_SLL:
-		if (n < 16)
-			return -1;
-		l->off = 16;
-		l->l3proto = be16(p + 14);
-		l->dir_known = 1;
-		l->dir = be16(p) == 4 ? PC_DIR_OUT : PC_DIR_IN;
-		break;
-	case LT_LINUX_SLL2:
-		if (n < 20)
-			return -1;
-		l->off = 20;
-		l->l3proto = be16(p);
-		l->ifindex = be32(p + 4);
-		l->dir_known = 1;
-		l->dir = p[10] == 4 ? PC_DIR_OUT : PC_DIR_IN;
+		dlt = DLT_EN10MB;
 		break;
 	case LT_RAW:
-	case LT_IPV4:
-	case LT_IPV6:
-		l->l3proto = version_proto(p, n);
+		dlt = DLT_RAW;
 		break;
-	case LT_NULL:
 	case LT_LOOP:
-		if (n < 4)
-			return -1;
-		af = linktype == LT_LOOP ? be32(p) : get32(r, p);
-		if (af > 0xffff) /* written on a host of the other byte order */
-			af = __builtin_bswap32(af);
-		l->off = 4;
-		l->l3proto = af == 2 ? 0x0800 : af_is_v6(af) ? 0x86DD : 0;
+		dlt = DLT_LOOP;
+		break;
+	case LT_LINUX_SLL:
+		dlt = DLT_LINUX_SLL;
+		break;
+	case LT_IPV4:
+		dlt = DLT_IPV4;
+		break;
+	case LT_IPV6:
+		dlt = DLT_IPV6;
+		break;
+	case LT_LINUX_SLL2:
+		dlt = DLT_LINUX_SLL2;
 		break;
 	default:
 		return -1;
 	}
-	if (l->off > n || (l->l3proto != 0x0800 && l->l3proto != 0x86DD))
+	if (pc_linkhdr_parse(dlt, p, n, &lh) || lh.off > n)
 		return -1;
+	l->off = lh.off;
+	l->l3proto = lh.l3proto;
+	l->ifindex = lh.ifindex;
+	if (lh.pkttype != PC_PKTTYPE_UNKNOWN) {
+		l->dir_known = 1;
+		l->dir = lh.pkttype == PC_PKTTYPE_OUTGOING ? PC_DIR_OUT : PC_DIR_IN;
+	}
 	return 0;
 }
 
@@ -224,7 +187,7 @@ static int deliver(struct rd *r, uint64_t off, uint32_t linktype, const uint8_t 
 	uint32_t ipcap;
 	int ret;
 
-	if (find_ip(r, linktype, frame, caplen, &l)) {
+	if (find_ip(linktype, frame, caplen, &l)) {
 		if (r->st)
 			r->st->skipped++;
 		return 0;
