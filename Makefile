@@ -97,11 +97,25 @@ $(OUT)/pidcap: $(OUT)/obj/cmd/main.o $(LIB_OBJS)
 run: deps all
 	$(OUT)/pidcap $(ARGS)
 
-# Unit tests: built with ASan and UBSan against the pure sources.
-$(OUT)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HDRS) tests/unit/unit.h
+# Unit tests: the pure sources are compiled once with ASan and UBSan into
+# one static library that every test links (only the objects it uses).
+SAN_OBJS := $(patsubst src/%.c,$(OUT)/san/obj/%.o,$(PURE_SRCS))
+SAN_LIB  := $(OUT)/san/libpidcap_pure.a
+
+$(OUT)/san/obj/%.o: src/%.c $(HDRS) bpf/records.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SRCS) -o $@ $(PC_LDLIBS)
+	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(SAN_LIB): $(SAN_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB) -o $@ $(PC_LDLIBS)
 
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
