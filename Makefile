@@ -37,9 +37,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # Pure parsers and formatters: the code the unit tests and fuzzers link.
-# (not the event loops, the curses view and the HTTP server: top, exporter)
+# (not the event loops, the curses view and the HTTP server: top, exporter,
+# counting)
 PURE_SRCS := $(filter-out src/capture/ebpf.c src/cmd/main.c src/cmd/session.c src/cmd/top.c \
-	src/cmd/topview.c src/cmd/exporter.c,$(SRCS))
+	src/cmd/topview.c src/cmd/exporter.c src/cmd/counting.c,$(SRCS))
 
 .PHONY: all deps test-deps run check check-kernels unit e2e fuzz clean bench install
 

@@ -14,12 +14,9 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "capture/capture.h"
+#include "cmd/counting.h"
 #include "cmd/exporter.h"
-#include "capture/flowtab.h"
-#include "proc/procinfo.h"
 #include "cmd/promtext.h"
-#include "cmd/session.h"
 #include "cmd/topfmt.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9888"
@@ -36,34 +33,14 @@
 
 struct exporter {
 	struct pc_options *opt;
-	struct pc_session ses;
-	struct pc_procs *procs;
-	struct pc_capture *cap;
-	struct pc_flowtab *ft;
+	struct pc_counting c;  /* session, process cache, capture, flow table */
 	struct pc_prom *prom;
 	struct MHD_Daemon *mhd;
 	int listen_fd;
-	uint64_t last_update_ns, last_expire_ns;
 	struct pc_row_info info;
 	int done;
 	int update_err;
 };
-
-static int on_record(void *ctx, const void *rec, size_t size)
-{
-	struct exporter *e = ctx;
-	uint32_t pid;
-
-	if (*(const uint8_t *)rec == PC_REC_PACKET) { /* the fallback: counted here */
-		if (e->ft)
-			pc_flowtab_add_packet(e->ft, rec, size);
-		return 0;
-	}
-	pid = pc_session_proc_event(e->procs, rec, size);
-	if (pid && e->ft)
-		pc_flowtab_exited(e->ft, pid);
-	return 0;
-}
 
 /* process_command: argv[0], the first word of the joined command line. */
 static void first_word(char *dst, size_t n, const char *cmdline)
@@ -85,20 +62,17 @@ static int refresh(struct exporter *e)
 	size_t n, i;
 	int err;
 
-	if (e->last_update_ns && now - e->last_update_ns < MIN_REFRESH_NS)
+	if (e->c.last_update_ns && now - e->c.last_update_ns < MIN_REFRESH_NS)
 		return 0;
-	if (pc_capture_consume(e->cap) < 0)
-		return -EIO;
-	err = pc_flowtab_update(e->ft, now, IDLE_NS);
+	err = pc_counting_update(&e->c, now, IDLE_NS);
 	if (err)
 		return err;
-	e->last_update_ns = now;
-	n = pc_flowtab_rows(e->ft, &rows);
+	n = pc_flowtab_rows(e->c.ft, &rows);
 	pc_prom_begin(e->prom);
 	for (i = 0; i < n; i++) {
 		struct pc_prom_labels l = { 0 };
 
-		pc_row_info(e->procs, &rows[i], now, &e->info);
+		pc_row_info(e->c.procs, &rows[i], now, &e->info);
 		if (e->info.have_cmdline)
 			first_word(cmd, sizeof(cmd), e->info.cmdline);
 		else
@@ -112,10 +86,8 @@ static int refresh(struct exporter *e)
 			break;
 	}
 	pc_prom_end(e->prom, now);
-	if (now - e->last_expire_ns >= 1000000000ULL) {
-		pc_procs_expire(e->procs, now, PROC_KEEP_NS);
-		e->last_expire_ns = now;
-	}
+	/* after the rows: an exited process keeps its labels until expired */
+	pc_counting_expire(&e->c, now, PROC_KEEP_NS);
 	return err;
 }
 
@@ -162,7 +134,7 @@ static enum MHD_Result metrics(struct exporter *e, struct MHD_Connection *c)
 		e->update_err = err;
 		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the kernel's counters\n");
 	}
-	pc_capture_counters(e->cap, cnt);
+	pc_capture_counters(e->c.cap, cnt);
 	self.counted = cnt[PC_CNT_SEEN];
 	self.dropped = cnt[PC_CNT_DROPPED];
 	self.events_dropped = cnt[PC_CNT_EVENT_DROPPED];
@@ -316,7 +288,7 @@ static int run_loop(struct exporter *e, char *err, size_t errlen)
 {
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(e->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	struct epoll_event got[8];
-	int ep, mfd, cfd = pc_capture_fd(e->cap), ret = 0, n, i;
+	int ep, mfd, cfd = pc_capture_fd(e->c.cap), ret = 0, n, i;
 
 	if (!di) {
 		snprintf(err, errlen, "libmicrohttpd has no epoll fd");
@@ -324,7 +296,7 @@ static int run_loop(struct exporter *e, char *err, size_t errlen)
 	}
 	mfd = di->epoll_fd;
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (ep < 0 || add_fd(ep, mfd) || add_fd(ep, e->ses.sigfd) || add_fd(ep, cfd)) {
+	if (ep < 0 || add_fd(ep, mfd) || add_fd(ep, e->c.ses.sigfd) || add_fd(ep, cfd)) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
 		if (ep >= 0)
@@ -346,19 +318,19 @@ static int run_loop(struct exporter *e, char *err, size_t errlen)
 		for (i = 0; i < n; i++) {
 			int sig;
 
-			if (got[i].data.fd != e->ses.sigfd)
+			if (got[i].data.fd != e->c.ses.sigfd)
 				continue;
-			sig = pc_session_signals(&e->ses);
+			sig = pc_session_signals(&e->c.ses);
 			if (sig & (PC_SESSION_STOP | PC_SESSION_CHILD_EXIT))
 				e->done = 1;
 		}
-		if (pc_capture_consume(e->cap) < 0) {
+		if (pc_capture_consume(e->c.cap) < 0) {
 			ret = -EIO;
 			snprintf(err, errlen, "cannot read the ring buffer");
 			break;
 		}
 		MHD_run(e->mhd); /* accepts, reads, answers, times out */
-		if (!e->last_update_ns || pc_now_ns() - e->last_update_ns >= REFRESH_NS)
+		if (!e->c.last_update_ns || pc_now_ns() - e->c.last_update_ns >= REFRESH_NS)
 			e->update_err = refresh(e);
 		if (e->update_err) {
 			ret = e->update_err;
@@ -372,11 +344,10 @@ static int run_loop(struct exporter *e, char *err, size_t errlen)
 
 int pc_exporter_main(struct pc_options *opt)
 {
-	struct pc_capture_opts co = { 0 };
 	struct exporter *e;
 	const char *spec = opt->listen ? opt->listen : DEFAULT_LISTEN;
 	char err[1024], where[INET6_ADDRSTRLEN + 16];
-	int ret = 1, code, v6;
+	int ret = 1, v6;
 
 	if (opt->nifaces) {
 		fprintf(stderr, "pidcap: the exporter counts every interface: -i is not supported here\n");
@@ -389,7 +360,7 @@ int pc_exporter_main(struct pc_options *opt)
 	}
 	e->opt = opt;
 	e->listen_fd = -1;
-	pc_session_init(&e->ses);
+	pc_counting_init(&e->c);
 	signal(SIGPIPE, SIG_IGN);
 	/* the address first: a taken port is the likeliest error */
 	e->listen_fd = open_listener(spec, where, sizeof(where), err, sizeof(err));
@@ -399,24 +370,12 @@ int pc_exporter_main(struct pc_options *opt)
 		goto out;
 	}
 	v6 = spec[0] == '[';
-	if (pc_procs_new(&e->procs, "/proc", NULL) ||
-	    pc_prom_new(&e->prom, opt->by_exe, opt->grace_secs * 1000000000ULL, MAX_SERIES)) {
+	if (pc_prom_new(&e->prom, opt->by_exe, opt->grace_secs * 1000000000ULL, MAX_SERIES)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	pc_procs_scan(e->procs, pc_now_ns());
-	co.want_in = co.want_out = 1;
-	co.count_mode = 1;
-	co.verbose = opt->verbose;
-	if (pc_session_setup(&e->ses, opt, e->procs, &co, err, sizeof(err)))
+	if (pc_counting_open(&e->c, opt, KEEP_INTERVALS, err, sizeof(err)))
 		goto fail;
-	if (pc_capture_open(&e->cap, &co, on_record, e, err, sizeof(err)))
-		goto fail;
-	if (pc_flowtab_new(&e->ft, pc_capture_flows_fd(e->cap), KEEP_INTERVALS)) {
-		snprintf(err, sizeof(err), "cannot create the flow table: out of memory");
-		goto fail;
-	}
-	e->last_expire_ns = pc_now_ns();
 	e->mhd = MHD_start_daemon(MHD_USE_EPOLL | (v6 ? MHD_USE_IPv6 : 0) |
 				  (opt->verbose ? MHD_USE_ERROR_LOG : 0),
 				  0, NULL, NULL, handle, e,
@@ -432,15 +391,12 @@ int pc_exporter_main(struct pc_options *opt)
 	}
 	e->listen_fd = -1; /* MHD closes it */
 	fprintf(stderr, "pidcap: exporter listening on http://%s/metrics (%s%s)\n", where,
-		pc_capture_method(e->cap), opt->by_exe ? ", series per executable" : "");
-	if (pc_session_go(&e->ses, opt, err, sizeof(err)))
+		pc_capture_method(e->c.cap), opt->by_exe ? ", series per executable" : "");
+	if (pc_session_go(&e->c.ses, opt, err, sizeof(err)))
 		goto fail;
 	if (run_loop(e, err, sizeof(err)))
 		goto fail;
-	ret = 0;
-	code = pc_session_exit_code(&e->ses);
-	if (opt->cmd && code >= 0)
-		ret = code;
+	ret = pc_counting_exit_code(&e->c, opt);
 	goto out;
 fail:
 	fprintf(stderr, "pidcap: %s\n", err);
@@ -450,11 +406,8 @@ out:
 		MHD_stop_daemon(e->mhd);
 	if (e->listen_fd >= 0)
 		close(e->listen_fd);
-	pc_session_close(&e->ses);
-	pc_flowtab_free(e->ft);
-	pc_capture_close(e->cap);
+	pc_counting_close(&e->c);
 	pc_prom_free(e->prom);
-	pc_procs_free(e->procs);
 	free(e);
 	return ret;
 }

@@ -10,10 +10,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-#include "capture/capture.h"
-#include "capture/flowtab.h"
-#include "proc/procinfo.h"
-#include "cmd/session.h"
+#include "cmd/counting.h"
 #include "cmd/top.h"
 #include "cmd/topfmt.h"
 #include "cmd/topview.h"
@@ -23,13 +20,8 @@
 
 struct top {
 	struct pc_options *opt;
-	struct pc_session ses;
-	struct pc_procs *procs;
-	struct pc_capture *cap;
-	struct pc_flowtab *ft;
+	struct pc_counting c;       /* session, process cache, capture, flow table */
 	struct pc_topview *view;    /* NULL with --batch */
-	uint64_t last_update_ns, last_expire_ns;
-	double interval;
 	long snapshots;
 	int done;
 	int cmd_exited;
@@ -43,40 +35,16 @@ static double wall_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int on_record(void *ctx, const void *rec, size_t size)
-{
-	struct top *t = ctx;
-	uint32_t pid;
-
-	if (*(const uint8_t *)rec == PC_REC_PACKET) { /* the fallback: counted here */
-		if (t->ft)
-			pc_flowtab_add_packet(t->ft, rec, size);
-		return 0;
-	}
-	pid = pc_session_proc_event(t->procs, rec, size);
-	if (pid && t->ft)
-		pc_flowtab_exited(t->ft, pid);
-	return 0;
-}
-
-/* One refresh: process events first (they name the pids), then counters. */
+/* One refresh: process events, counters, then the process cache's expiry. */
 static int update(struct top *t)
 {
-	uint64_t now;
+	uint64_t now = pc_now_ns();
 	int err;
 
-	if (pc_capture_consume(t->cap) < 0)
-		return -EIO;
-	now = pc_now_ns();
-	err = pc_flowtab_update(t->ft, now, IDLE_NS);
+	err = pc_counting_update(&t->c, now, IDLE_NS);
 	if (err)
 		return err;
-	t->interval = t->last_update_ns ? (now - t->last_update_ns) / 1e9 : 0;
-	t->last_update_ns = now;
-	if (now - t->last_expire_ns >= 1000000000ULL) {
-		pc_procs_expire(t->procs, now, PROC_KEEP_NS);
-		t->last_expire_ns = now;
-	}
+	pc_counting_expire(&t->c, now, PROC_KEEP_NS);
 	return 0;
 }
 
@@ -86,29 +54,29 @@ static void show(struct top *t)
 	struct pc_snapshot s = { 0 };
 	struct pc_traffic totals;
 	const struct pc_proc_row *rows;
-	size_t n = pc_flowtab_rows(t->ft, &rows);
+	size_t n = pc_flowtab_rows(t->c.ft, &rows);
 
-	pc_flowtab_totals(t->ft, &totals);
+	pc_flowtab_totals(t->c.ft, &totals);
 	if (t->view) {
 		d.rows = rows;
 		d.nrows = n;
 		d.totals = totals;
-		d.procs = t->procs;
-		d.now_ns = t->last_update_ns;
-		d.interval = t->interval;
+		d.procs = t->c.procs;
+		d.now_ns = t->c.last_update_ns;
+		d.interval = t->c.interval;
 		if (t->cmd_exited)
 			snprintf(d.status, sizeof(d.status), "%s exited (%d)", t->opt->cmd[0],
-				 pc_session_exit_code(&t->ses));
+				 pc_session_exit_code(&t->c.ses));
 		pc_topview_draw(t->view, &d);
 		return;
 	}
 	s.ts = wall_now();
-	s.interval = t->interval;
+	s.interval = t->c.interval;
 	s.totals = &totals;
 	s.rows = rows;
 	s.nrows = n;
-	s.procs = t->procs;
-	s.now_ns = t->last_update_ns;
+	s.procs = t->c.procs;
+	s.now_ns = t->c.last_update_ns;
 	if (t->opt->json)
 		pc_snapshot_json(stdout, &s);
 	else
@@ -122,7 +90,7 @@ static int tick(struct top *t)
 	int err;
 
 	if (t->view && pc_topview_paused(t->view))
-		return pc_capture_consume(t->cap) < 0 ? -EIO : 0;
+		return pc_capture_consume(t->c.cap) < 0 ? -EIO : 0;
 	err = update(t);
 	if (err)
 		return err;
@@ -144,7 +112,7 @@ static int run_loop(struct top *t, char *err, size_t errlen)
 {
 	struct itimerspec its = { 0 };
 	struct epoll_event got[8];
-	int ep = -1, tfd = -1, cfd = pc_capture_fd(t->cap), ret = 0, n, i;
+	int ep = -1, tfd = -1, cfd = pc_capture_fd(t->c.cap), ret = 0, n, i;
 	uint64_t ns = (uint64_t)(t->opt->delay * 1e9), exp;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -156,7 +124,7 @@ static int run_loop(struct top *t, char *err, size_t errlen)
 	}
 	its.it_value.tv_sec = its.it_interval.tv_sec = ns / 1000000000;
 	its.it_value.tv_nsec = its.it_interval.tv_nsec = ns % 1000000000;
-	if (timerfd_settime(tfd, 0, &its, NULL) || add_fd(ep, tfd) || add_fd(ep, t->ses.sigfd) ||
+	if (timerfd_settime(tfd, 0, &its, NULL) || add_fd(ep, tfd) || add_fd(ep, t->c.ses.sigfd) ||
 	    add_fd(ep, cfd) || (t->view && add_fd(ep, STDIN_FILENO))) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
@@ -172,8 +140,8 @@ static int run_loop(struct top *t, char *err, size_t errlen)
 		for (i = 0; i < n && !t->done; i++) {
 			int fd = got[i].data.fd;
 
-			if (fd == t->ses.sigfd) {
-				int sig = pc_session_signals(&t->ses);
+			if (fd == t->c.ses.sigfd) {
+				int sig = pc_session_signals(&t->c.ses);
 
 				if (sig & PC_SESSION_STOP) {
 					t->done = 1;
@@ -196,7 +164,7 @@ static int run_loop(struct top *t, char *err, size_t errlen)
 					continue;
 				ret = tick(t);
 			} else if (fd == cfd) {
-				if (pc_capture_consume(t->cap) < 0)
+				if (pc_capture_consume(t->c.cap) < 0)
 					ret = -EIO;
 			}
 			if (ret) {
@@ -219,13 +187,12 @@ out:
 
 int pc_top_main(struct pc_options *opt)
 {
-	struct pc_capture_opts co = { 0 };
 	struct top t = { .opt = opt };
 	unsigned int keep;
 	char err[1024];
-	int ret = 1, code;
+	int ret = 1;
 
-	pc_session_init(&t.ses);
+	pc_counting_init(&t.c);
 	if (opt->nifaces) {
 		fprintf(stderr, "pidcap: top counts every interface: -i is not supported here\n");
 		return 2;
@@ -236,48 +203,29 @@ int pc_top_main(struct pc_options *opt)
 		fprintf(stderr, "pidcap: top needs a terminal; use --batch for text or --json\n");
 		return 2;
 	}
-	if (pc_procs_new(&t.procs, "/proc", NULL)) {
-		snprintf(err, sizeof(err), "cannot create the process cache");
-		goto fail;
-	}
-	pc_procs_scan(t.procs, pc_now_ns());
-	co.want_in = co.want_out = 1;
-	co.snaplen = 0;
-	co.count_mode = 1;
-	co.verbose = opt->verbose;
-	if (pc_session_setup(&t.ses, opt, t.procs, &co, err, sizeof(err)))
-		goto fail;
-	if (pc_capture_open(&t.cap, &co, on_record, &t, err, sizeof(err)))
-		goto fail;
 	keep = (unsigned int)(5.0 / opt->delay);
 	keep = keep < 3 ? 3 : keep > 50 ? 50 : keep;
-	if (pc_flowtab_new(&t.ft, pc_capture_flows_fd(t.cap), keep)) {
-		snprintf(err, sizeof(err), "cannot create the flow table: out of memory");
+	if (pc_counting_open(&t.c, opt, keep, err, sizeof(err)))
 		goto fail;
-	}
-	t.last_expire_ns = pc_now_ns();
 	if (update(&t)) { /* the baseline of the first rates */
 		snprintf(err, sizeof(err), "cannot read the kernel's counters");
 		goto fail;
 	}
 	if (opt->batch)
 		fprintf(stderr, "pidcap: listening on all interfaces, counting per process every %g s (%s)\n",
-			opt->delay, pc_capture_method(t.cap));
+			opt->delay, pc_capture_method(t.c.cap));
 	else if (pc_topview_open(&t.view, opt->delay)) {
 		snprintf(err, sizeof(err), "cannot start the curses view (TERM=%s)",
 			 getenv("TERM") ? getenv("TERM") : "unset");
 		goto fail;
 	}
-	if (pc_session_go(&t.ses, opt, err, sizeof(err)))
+	if (pc_session_go(&t.c.ses, opt, err, sizeof(err)))
 		goto fail;
 	if (t.view) /* batch: nothing until the first interval */
 		show(&t);
 	if (run_loop(&t, err, sizeof(err)))
 		goto fail;
-	ret = 0;
-	code = pc_session_exit_code(&t.ses);
-	if (opt->cmd && code >= 0)
-		ret = code;
+	ret = pc_counting_exit_code(&t.c, opt);
 	goto out;
 fail:
 	pc_topview_close(t.view);
@@ -286,9 +234,6 @@ fail:
 	ret = 1;
 out:
 	pc_topview_close(t.view);
-	pc_session_close(&t.ses);
-	pc_flowtab_free(t.ft);
-	pc_capture_close(t.cap);
-	pc_procs_free(t.procs);
+	pc_counting_close(&t.c);
 	return ret;
 }
