@@ -11,6 +11,7 @@
 #include "packet/decode.h"
 #include "lib/escape.h"
 #include "cmd/print.h"
+#include "proc/owner_desc.h"
 #include "proc/procinfo.h"
 #include "pcapfile/pcapng_comment.h"
 
@@ -103,54 +104,38 @@ static void put_text_str(struct out *o, const char *s, int space_too)
 		o->len += pc_escape_text(o->buf + o->len, o->cap - o->len, s, strlen(s), space_too);
 }
 
-/* What the process cache says about one owner, copied out because the
- * cache may move entries on the next lookup. */
-struct who {
-	int known;
-	uint32_t pid, tid, uid;
-	char comm[PC_COMM_LEN + 1];
-	char exe[512], cmdline[1024], cgroup[512], user[64];
-	int have_exe, have_cmdline, have_cgroup, have_user, exited;
-};
+/* The owner as the printer shows it: the description (proc/owner_desc.h)
+ * cut to what a line holds (exe 511, cmdline 1023, cgroup 511, user 63
+ * bytes; WHO_TEXT_MAX and PC_LINE_MAX assume these). */
+
+static void cut_to(char *s, size_t max)
+{
+	if (strnlen(s, max + 1) > max)
+		s[max] = 0;
+}
+
+static void clip(struct pc_owner_desc *w)
+{
+	if (w->have_exe)
+		cut_to(w->exe, 511);
+	if (w->have_cmdline)
+		cut_to(w->cmdline, 1023);
+	if (w->have_cgroup)
+		cut_to(w->cgroup, 511);
+	if (w->have_user)
+		cut_to(w->user, 63);
+}
 
 /* detail: also exe, cmdline, cgroup and user (JSON owner, -v). */
 static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid, uint64_t now,
-		    int detail, struct who *w)
+		    int detail, struct pc_owner_desc *w)
 {
-	const struct pc_proc *p;
-	const char *s;
-
-	/* no memset: the strings are read only where their have_ flag says */
-	w->known = w->have_exe = w->have_cmdline = w->have_cgroup = w->have_user = 0;
-	w->exited = 0;
-	if (!valid || !ow->pid)
-		return;
-	w->known = 1;
-	w->pid = ow->pid;
-	w->tid = ow->tid;
-	w->uid = ow->uid;
-	memcpy(w->comm, ow->comm, PC_COMM_LEN);
-	w->comm[PC_COMM_LEN] = 0;
 	/* a plain text line names comm[pid] only: skip the cache */
-	if (!pr->procs || !detail)
-		return;
-	p = pc_procs_get(pr->procs, ow->pid, w->comm, now);
-	if (p) {
-		if (p->exe)
-			w->have_exe = snprintf(w->exe, sizeof(w->exe), "%s", p->exe) >= 0;
-		if (p->cmdline)
-			w->have_cmdline = snprintf(w->cmdline, sizeof(w->cmdline), "%s", p->cmdline) >= 0;
-		w->exited = p->exited;
-	}
-	s = pc_cgroup_path(pr->procs, ow->cgroup_id);
-	if (s)
-		w->have_cgroup = snprintf(w->cgroup, sizeof(w->cgroup), "%s", s) >= 0;
-	s = pc_user_name(pr->procs, ow->uid);
-	if (s)
-		w->have_user = snprintf(w->user, sizeof(w->user), "%s", s) >= 0;
+	pc_owner_describe(pr->procs, ow, valid, now, detail ? PC_DESC_ALL : 0, w);
+	clip(w);
 }
 
-static void put_who_text(struct out *o, const struct who *w)
+static void put_who_text(struct out *o, const struct pc_owner_desc *w)
 {
 	put_text_str(o, w->comm, 0);
 	put_s(o, "[");
@@ -158,7 +143,7 @@ static void put_who_text(struct out *o, const struct who *w)
 	put_s(o, "]");
 }
 
-static void put_who_detail(struct out *o, const char *prefix, const struct who *w)
+static void put_who_detail(struct out *o, const char *prefix, const struct pc_owner_desc *w)
 {
 	if (w->tid) /* 0: the thread is not known (the fallback backend) */
 		put(o, " %stid=%u", prefix, w->tid);
@@ -183,8 +168,8 @@ static void put_who_detail(struct out *o, const char *prefix, const struct who *
 }
 
 static void format_text(struct pc_printer *pr, const struct pc_packet *rec,
-			const struct pc_decoded *d, int ok, const struct who *own,
-			const struct who *peer, struct out *o)
+			const struct pc_decoded *d, int ok, const struct pc_owner_desc *own,
+			const struct pc_owner_desc *peer, struct out *o)
 {
 	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
 	time_t sec = real / 1000000000;
@@ -258,7 +243,8 @@ static void format_text(struct pc_printer *pr, const struct pc_packet *rec,
 	}
 }
 
-static void put_json_who(struct out *o, const char *prefix, const struct who *w, int full)
+static void put_json_who(struct out *o, const char *prefix, const struct pc_owner_desc *w,
+			 int full)
 {
 	if (!w->known) {
 		put(o, ",\"%spid\":null,\"%stid\":null,\"%scomm\":null", prefix, prefix, prefix);
@@ -327,7 +313,7 @@ static struct who_slot *who_cached(const struct pc_printer *pr, const struct pc_
 }
 
 static struct who_slot *who_store(const struct pc_printer *pr, const struct pc_packet *rec,
-				  const struct who *own, uint64_t now_ns)
+				  const struct pc_owner_desc *own, uint64_t now_ns)
 {
 	struct who_slot *slot = who_slot_of(rec);
 	struct out o = { slot->text, 0, sizeof(slot->text) };
@@ -343,7 +329,7 @@ static struct who_slot *who_store(const struct pc_printer *pr, const struct pc_p
 
 static void format_json(struct pc_printer *pr, const struct pc_packet *rec,
 			const struct pc_decoded *d, int ok, const char *owner_keys,
-			const struct who *peer, struct out *o)
+			const struct pc_owner_desc *peer, struct out *o)
 {
 	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
 	char a[64];
@@ -390,7 +376,7 @@ size_t pc_format_packet(struct pc_printer *pr, const struct pc_packet *rec, uint
 			char *buf, size_t len)
 {
 	struct out o = { buf, 0, len };
-	static struct who own, peer;
+	static struct pc_owner_desc own, peer;
 	struct pc_decoded d;
 	int ok;
 
@@ -426,9 +412,12 @@ void pc_print_packet(struct pc_printer *pr, const struct pc_packet *rec, uint64_
 
 /* The process of one end as the file recorded it; the same truncation as
  * resolve() so that lines read back equal the live ones. */
-static void resolve_meta(const struct pc_meta_who *mw, struct who *w)
+static void resolve_meta(const struct pc_meta_who *mw, struct pc_owner_desc *w)
 {
-	memset(w, 0, sizeof(*w));
+	w->known = w->have_exe = w->have_cmdline = w->have_cgroup = w->have_user = 0;
+	w->exited = 0;
+	w->pid = w->tid = w->uid = 0;
+	w->comm[0] = 0;
 	if (!mw || !mw->known || !mw->pid)
 		return;
 	w->known = 1;
@@ -444,6 +433,7 @@ static void resolve_meta(const struct pc_meta_who *mw, struct who *w)
 		w->have_cgroup = snprintf(w->cgroup, sizeof(w->cgroup), "%s", mw->cgroup) >= 0;
 	if (mw->has_user)
 		w->have_user = snprintf(w->user, sizeof(w->user), "%s", mw->user) >= 0;
+	clip(w);
 }
 
 /* Removes n bytes at pos from the formatted line. */
@@ -459,7 +449,7 @@ size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
 			     const struct pc_meta *m, unsigned int flags, char *buf, size_t len)
 {
 	struct out o = { buf, 0, len };
-	static struct who own, peer;
+	static struct pc_owner_desc own, peer;
 	struct pc_decoded d;
 	const char *p;
 	size_t n;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "lib/escape.h"
+#include "proc/owner_desc.h"
 #include "proc/procinfo.h"
 #include "cmd/topfmt.h"
 
@@ -109,26 +110,24 @@ void pc_fmt_endpoint(char *dst, size_t n, uint8_t family, uint8_t proto, const u
 void pc_row_info(struct pc_procs *procs, const struct pc_proc_row *row, uint64_t now_ns,
 		 struct pc_row_info *out)
 {
-	const struct pc_proc *p = NULL;
+	static struct pc_owner_desc d;
+	struct pc_owner ow = { .pid = row->pid, .uid = row->uid };
 	const char *s;
 
 	memset(out, 0, sizeof(*out));
 	memcpy(out->comm, row->comm, PC_COMM_LEN);
-	if (row->pid && procs)
-		p = pc_procs_get(procs, row->pid, row->comm[0] ? out->comm : NULL, now_ns);
-	if (p) {
-		if (!out->comm[0])
-			snprintf(out->comm, sizeof(out->comm), "%.*s", (int)sizeof(p->comm), p->comm);
-		if (p->exe)
-			out->have_exe = snprintf(out->exe, sizeof(out->exe), "%s", p->exe) >= 0;
-		if (p->cmdline)
+	memcpy(ow.comm, row->comm, PC_COMM_LEN);
+	pc_owner_describe(procs, &ow, 1, now_ns, PC_DESC_PROCESS | PC_DESC_USER | PC_DESC_CACHE_COMM,
+			  &d);
+	if (d.known) {
+		memcpy(out->comm, d.comm, sizeof(out->comm));
+		if (d.have_exe)
+			out->have_exe = snprintf(out->exe, sizeof(out->exe), "%s", d.exe) >= 0;
+		if (d.have_cmdline)
 			out->have_cmdline =
-				snprintf(out->cmdline, sizeof(out->cmdline), "%s", p->cmdline) >= 0;
-	}
-	if (row->pid && procs) {
-		s = pc_user_name(procs, row->uid);
-		if (s)
-			out->have_user = snprintf(out->user, sizeof(out->user), "%s", s) >= 0;
+				snprintf(out->cmdline, sizeof(out->cmdline), "%s", d.cmdline) >= 0;
+		if (d.have_user)
+			out->have_user = snprintf(out->user, sizeof(out->user), "%s", d.user) >= 0;
 	}
 	out->exe_name = out->comm;
 	if (out->have_exe) {

@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include "pcapfile/capout.h"
 #include "pcapfile/pcapng_write.h"
+#include "proc/owner_desc.h"
 #include "proc/procinfo.h"
 
 #define COMMENT_SLOTS 16 /* direct-mapped by owner, peer and flags */
@@ -64,34 +65,27 @@ int pc_capout_name(char *buf, size_t len, const char *pattern, int use_strftime,
 static void fill_who(struct pc_meta_who *w, const struct pc_owner *ow, int valid,
 		     struct pc_procs *procs, uint64_t now_ns)
 {
-	const struct pc_proc *p;
-	const char *s;
-
-	w->known = 0;
-	w->has_uid = w->has_exe = w->has_cmdline = w->has_user = w->has_cgroup = 0;
-	if (!valid || !ow->pid)
-		return;
-	w->known = 1;
-	w->pid = ow->pid;
-	w->tid = ow->tid;
-	w->uid = ow->uid;
-	w->has_uid = 1;
-	memcpy(w->comm, ow->comm, PC_COMM_LEN);
-	w->comm[PC_COMM_LEN] = 0;
-	if (!procs)
-		return;
 	/* the same lookups, in the same order, as the live printer's */
-	p = pc_procs_get(procs, ow->pid, w->comm, now_ns);
-	if (p && p->exe)
-		w->has_exe = snprintf(w->exe, sizeof(w->exe), "%s", p->exe) >= 0;
-	if (p && p->cmdline)
-		w->has_cmdline = snprintf(w->cmdline, sizeof(w->cmdline), "%s", p->cmdline) >= 0;
-	s = pc_cgroup_path(procs, ow->cgroup_id);
-	if (s)
-		w->has_cgroup = snprintf(w->cgroup, sizeof(w->cgroup), "%s", s) >= 0;
-	s = pc_user_name(procs, ow->uid);
-	if (s)
-		w->has_user = snprintf(w->user, sizeof(w->user), "%s", s) >= 0;
+	static struct pc_owner_desc d;
+
+	pc_owner_describe(procs, ow, valid, now_ns, PC_DESC_ALL, &d);
+	w->known = d.known;
+	w->has_uid = w->has_exe = w->has_cmdline = w->has_user = w->has_cgroup = 0;
+	if (!d.known)
+		return;
+	w->pid = d.pid;
+	w->tid = d.tid;
+	w->uid = d.uid;
+	w->has_uid = 1;
+	memcpy(w->comm, d.comm, sizeof(w->comm));
+	if (d.have_exe)
+		w->has_exe = snprintf(w->exe, sizeof(w->exe), "%s", d.exe) >= 0;
+	if (d.have_cmdline)
+		w->has_cmdline = snprintf(w->cmdline, sizeof(w->cmdline), "%s", d.cmdline) >= 0;
+	if (d.have_cgroup)
+		w->has_cgroup = snprintf(w->cgroup, sizeof(w->cgroup), "%s", d.cgroup) >= 0;
+	if (d.have_user)
+		w->has_user = snprintf(w->user, sizeof(w->user), "%s", d.user) >= 0;
 }
 
 void pc_meta_from_procs(struct pc_meta *m, const struct pc_packet *rec, struct pc_procs *procs,
