@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/clock.h"
 #include "pcapfile/capout.h"
 #include "capture/capture.h"
 #include "capture/holdq.h"
@@ -44,15 +45,6 @@ struct app {
 	int done;
 	struct pc_session ses;      /* process filters, -- CMD, signals */
 };
-
-static int64_t mono_to_real(void)
-{
-	struct timespec r, m;
-
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	return (r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
-}
 
 static int iface_wanted(const struct app *app, const char *ifname)
 {
@@ -283,7 +275,7 @@ int main(int argc, char **argv)
 	app.printer.json = app.opt.json;
 	app.printer.verbose = app.opt.verbose;
 	app.printer.procs = app.procs;
-	app.printer.mono_to_real_ns = mono_to_real();
+	app.printer.mono_to_real_ns = pc_clock_offset_ns(CLOCK_REALTIME, CLOCK_MONOTONIC);
 	if (app.opt.write_file) {
 		struct pc_capout_opts wo = {
 			.path = app.opt.write_file, .rotate_bytes = app.opt.rotate_bytes,

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd/counting.h"
+#include "lib/clock.h"
 #include "cmd/top.h"
 #include "cmd/topfmt.h"
 #include "cmd/topview.h"
@@ -26,14 +27,6 @@ struct top {
 	int done;
 	int cmd_exited;
 };
-
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* One refresh: process events, counters, then the process cache's expiry. */
 static int update(struct top *t)
@@ -70,7 +63,7 @@ static void show(struct top *t)
 		pc_topview_draw(t->view, &d);
 		return;
 	}
-	s.ts = wall_now();
+	s.ts = pc_wall_s();
 	s.interval = t->c.interval;
 	s.totals = &totals;
 	s.rows = rows;

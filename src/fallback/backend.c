@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <pcap/pcap.h>
+#include "lib/clock.h"
 #include "proc/cgroups.h"
 #include "packet/decode.h"
 #include "packet/linkhdr.h"
@@ -93,20 +94,10 @@ struct pc_pcapback {
 	char method[512];
 };
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void update_clocks(struct pc_pcapback *b)
 {
-	uint64_t mono = clock_ns(CLOCK_MONOTONIC);
-
-	b->real_to_mono = (int64_t)(clock_ns(CLOCK_REALTIME) - mono);
-	b->boot_to_mono = (int64_t)(clock_ns(CLOCK_BOOTTIME) - mono);
+	b->real_to_mono = pc_clock_offset_ns(CLOCK_REALTIME, CLOCK_MONOTONIC);
+	b->boot_to_mono = pc_clock_offset_ns(CLOCK_BOOTTIME, CLOCK_MONOTONIC);
 }
 
 static int take(struct bucket *k, uint64_t now)
@@ -287,7 +278,7 @@ static void queue_exec(struct pc_pcapback *b, uint32_t pid, uint64_t ts, uint64_
 static void on_proc_event(void *ctx, const struct pc_procconn_event *ev)
 {
 	struct pc_pcapback *b = ctx;
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = pc_clock_ns(CLOCK_MONOTONIC);
 
 	switch (ev->what) {
 	case PC_PROCCONN_FORK:
@@ -319,7 +310,7 @@ static int on_destroy(void *ctx, const struct pc_sock *sk)
 {
 	struct pc_pcapback *b = ctx;
 
-	pc_owners_socket_gone(b->own, sk->cookie, clock_ns(CLOCK_MONOTONIC));
+	pc_owners_socket_gone(b->own, sk->cookie, pc_clock_ns(CLOCK_MONOTONIC));
 	return 0;
 }
 
@@ -333,7 +324,7 @@ static int query(struct pc_pcapback *b, const struct pc_sock_query *q, uint64_t 
 	if (!take(&b->queries, now))
 		return -EAGAIN;
 	err = pc_sockdiag_query(b->diag_fd, q, &sk);
-	pc_owners_query_result(b->own, q, err ? NULL : &sk, now, clock_ns(CLOCK_MONOTONIC));
+	pc_owners_query_result(b->own, q, err ? NULL : &sk, now, pc_clock_ns(CLOCK_MONOTONIC));
 	return 0;
 }
 
@@ -420,7 +411,7 @@ static void set_query(struct pc_sock_query *q, const struct pc_decoded *d, int l
 static void on_pcap(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct pc_pcapback *b = (struct pc_pcapback *)user;
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = pc_clock_ns(CLOCK_MONOTONIC);
 	struct pc_linkhdr lh;
 	struct pc_packet *rec;
 	struct pc_decoded d;
@@ -507,7 +498,7 @@ static int scan(struct pc_pcapback *b, uint64_t now)
 	else
 		for (i = 0; i < n; i++)
 			pc_procfd_scan_pid(PROC, pids[i], on_scan_holder, b);
-	end = clock_ns(CLOCK_MONOTONIC);
+	end = pc_clock_ns(CLOCK_MONOTONIC);
 	pc_owners_scan_end(b->own, end);
 	b->next_scan_ns = end + SCAN_DUTY * (end - now);
 	return 1;
@@ -641,10 +632,10 @@ int pc_pcapback_consume(struct pc_pcapback *b)
 	} while (r > 0 && b->qlen < MAX_QUEUE);
 	if (r == PCAP_ERROR)
 		return -EIO;
-	now = clock_ns(CLOCK_MONOTONIC);
+	now = pc_clock_ns(CLOCK_MONOTONIC);
 	resolve(b, now);
 	if (scan(b, now)) {
-		now = clock_ns(CLOCK_MONOTONIC);
+		now = pc_clock_ns(CLOCK_MONOTONIC);
 		resolve(b, now);
 	}
 	n = emit(b, now, &stop);
@@ -683,7 +674,7 @@ static int on_dumped(void *ctx, const struct pc_sock *sk)
 static void seed(struct pc_pcapback *b)
 {
 	static const uint8_t fams[] = { AF_INET, AF_INET6 }, protos[] = { IPPROTO_TCP, IPPROTO_UDP };
-	struct dump_ctx c = { b, 0, clock_ns(CLOCK_MONOTONIC) };
+	struct dump_ctx c = { b, 0, pc_clock_ns(CLOCK_MONOTONIC) };
 	size_t i, j;
 
 	for (i = 0; i < 2; i++)
@@ -693,7 +684,7 @@ static void seed(struct pc_pcapback *b)
 		}
 	pc_owners_scan_begin(b->own, 1, c.now);
 	pc_procfd_scan_all(PROC, on_scan_holder, b, NULL);
-	pc_owners_scan_end(b->own, clock_ns(CLOCK_MONOTONIC));
+	pc_owners_scan_end(b->own, pc_clock_ns(CLOCK_MONOTONIC));
 }
 
 /* "(ifindex 2 or ifindex 7) and (EXPR)" for -i, or EXPR alone. */
@@ -791,7 +782,7 @@ int pc_pcapback_open(struct pc_pcapback **out, const struct pc_capture_opts *o,
 		     pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
 {
 	struct pc_pcapback *b;
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = pc_clock_ns(CLOCK_MONOTONIC);
 	struct stat st;
 	size_t i;
 	int err;

@@ -2,6 +2,7 @@
  * kernel exec/fork/exit events, expiry of exited processes, and caches of
  * user names and cgroup v2 paths. Not for parsing /proc contents
  * (procparse.c), walking the cgroup2 mount (cgroups.c) or output. */
+#include "lib/clock.h"
 #include "proc/procinfo.h"
 
 #include <dirent.h>
@@ -16,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PC_NS_PER_SEC 1000000000ull
 #define PC_PROC_READ_MAX 4096     /* bytes read of stat, status, cgroup */
 #define PC_SWEEP_PER_CALL 256     /* live entries checked per expire call */
 #define PC_USERS_MAX 4096         /* user cache is cleared past this */
@@ -199,10 +199,7 @@ struct pc_procs {
 
 static uint64_t pc_mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * PC_NS_PER_SEC + ts.tv_nsec;
+	return pc_clock_ns(CLOCK_MONOTONIC);
 }
 
 static int within_sec(uint64_t now, uint64_t then)
