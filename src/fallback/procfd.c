@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "fallback/procfd.h"
+#include "lib/file.h"
 #include "proc/procparse.h"
 
 int pc_procfd_parse_link(const char *target, size_t len, uint32_t *inode)
@@ -30,23 +31,6 @@ int pc_procfd_parse_link(const char *target, size_t len, uint32_t *inode)
 		return -EINVAL;
 	*inode = (uint32_t)v;
 	return 0;
-}
-
-/* Reads dir/name into buf (NUL-terminated); returns the length or -errno. */
-static ssize_t read_small(int dirfd, const char *name, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = 0;
-	close(fd);
-	return n;
 }
 
 static int open_pid_dir(const char *proc_root, uint32_t pid)
@@ -153,7 +137,7 @@ int pc_procfd_read_info(const char *proc_root, uint32_t pid, struct pc_procfd_in
 	dir = open_pid_dir(proc_root, pid);
 	if (dir < 0)
 		return dir;
-	n = read_small(dir, "stat", buf, sizeof(buf));
+	n = pc_read_str_at(dir, "stat", buf, sizeof(buf));
 	if (n < 0) {
 		ret = n == -ENOENT || n == -ESRCH ? -ESRCH : (int)n;
 		goto out;
@@ -165,12 +149,12 @@ int pc_procfd_read_info(const char *proc_root, uint32_t pid, struct pc_procfd_in
 	memcpy(out->comm, stat.comm, sizeof(out->comm));
 	out->ppid = stat.ppid;
 	out->starttime = stat.starttime;
-	n = read_small(dir, "status", buf, sizeof(buf));
+	n = pc_read_str_at(dir, "status", buf, sizeof(buf));
 	if (n > 0 && !pc_parse_status(buf, n, &status) && status.has_uid) {
 		out->uid = status.uid;
 		out->has_uid = 1;
 	}
-	n = read_small(dir, "cgroup", buf, sizeof(buf));
+	n = pc_read_str_at(dir, "cgroup", buf, sizeof(buf));
 	if (n > 0 && pc_parse_cgroup_file(buf, n, out->cgroup, sizeof(out->cgroup)))
 		out->cgroup[0] = 0;
 out:
@@ -181,7 +165,8 @@ out:
 int pc_procfd_read_exec(const char *proc_root, uint32_t pid, char *exe, size_t exe_len,
 			char *args, size_t args_len, size_t *args_used)
 {
-	int dir = open_pid_dir(proc_root, pid), fd, got = 0;
+	int dir = open_pid_dir(proc_root, pid), got = 0;
+	size_t len;
 	ssize_t n;
 
 	*args_used = 0;
@@ -194,14 +179,9 @@ int pc_procfd_read_exec(const char *proc_root, uint32_t pid, char *exe, size_t e
 		exe[n] = 0;
 		got = 1;
 	}
-	fd = openat(dir, "cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, args, args_len);
-		if (n > 0) {
-			*args_used = n;
-			got = 1;
-		}
-		close(fd);
+	if (!pc_read_at(dir, "cmdline", args, args_len, &len) && len > 0) {
+		*args_used = len;
+		got = 1;
 	}
 	close(dir);
 	return got ? 0 : -ESRCH;

@@ -1,6 +1,7 @@
 /* cgroup v2 on the file system: the mount point from mountinfo, the walk
  * that names every cgroup id, and the id of a path. Not for caching the
  * answers or anything about processes: procinfo.c does that. */
+#include "lib/file.h"
 #include "proc/cgroups.h"
 
 #include <dirent.h>
@@ -19,52 +20,6 @@
 #define PC_CG_WALK_DEPTH 32
 #define PC_CG_WALK_DIRS 65536
 
-/* Reads a whole file of at most max bytes into a malloc'd buffer. */
-static int read_all(const char *path, size_t max, char **out, size_t *len)
-{
-	size_t cap = 8192, n = 0;
-	char *buf = NULL, *nb;
-	ssize_t r;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (!buf || n == cap) {
-			if (buf)
-				cap *= 2;
-			if (cap > max) {
-				err = -EFBIG;
-				goto out;
-			}
-			nb = realloc(buf, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	*out = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return err;
-}
-
 int pc_find_cgroup2(const char *proc_root, char *buf, size_t len)
 {
 	char path[PATH_MAX], *data = NULL;
@@ -76,7 +31,7 @@ int pc_find_cgroup2(const char *proc_root, char *buf, size_t len)
 		err = -ENAMETOOLONG;
 		goto out;
 	}
-	err = read_all(path, PC_MOUNTINFO_MAX, &data, &n);
+	err = pc_read_alloc(path, PC_MOUNTINFO_MAX, &data, &n);
 	if (err)
 		goto out;
 	err = pc_parse_mountinfo_cgroup2(data, n, buf, len);

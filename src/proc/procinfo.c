@@ -3,6 +3,7 @@
  * user names and cgroup v2 paths. Not for parsing /proc contents
  * (procparse.c), walking the cgroup2 mount (cgroups.c) or output. */
 #include "lib/clock.h"
+#include "lib/file.h"
 #include "proc/procinfo.h"
 
 #include <dirent.h>
@@ -127,35 +128,6 @@ static void htab_del_at(struct pc_htab *h, size_t i)
 }
 
 /* ---- files ---- */
-
-/* Reads at most cap bytes of dirfd/name; no NUL is added. */
-static int read_at(int dirfd, const char *name, char *buf, size_t cap,
-		   size_t *len)
-{
-	size_t n = 0;
-	ssize_t r;
-	int fd, err = 0;
-
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (n < cap) {
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	*len = n;
-out:
-	close(fd);
-	return err;
-}
 
 /* ---- the cache ---- */
 
@@ -391,7 +363,7 @@ static void load_cgroup(struct pc_procs *p, int dfd, struct pc_load *ld)
 	uint64_t id;
 	size_t n = 0;
 
-	if (!p->cg_root || read_at(dfd, "cgroup", buf, sizeof(buf), &n) ||
+	if (!p->cg_root || pc_read_at(dfd, "cgroup", buf, sizeof(buf), &n) ||
 	    pc_parse_cgroup_file(buf, n, rel, sizeof(rel)) ||
 	    pc_cgroup2_dir_id(p->cg_root, rel, &id))
 		return;
@@ -421,7 +393,7 @@ static int load_proc(struct pc_procs *p, uint32_t pid, struct pc_load *ld)
 		err = -errno;
 		goto out;
 	}
-	err = read_at(dfd, "stat", buf, PC_PROC_READ_MAX, &n);
+	err = pc_read_at(dfd, "stat", buf, PC_PROC_READ_MAX, &n);
 	if (err)
 		goto out;
 	err = pc_parse_stat(buf, n, &ld->st);
@@ -430,19 +402,19 @@ static int load_proc(struct pc_procs *p, uint32_t pid, struct pc_load *ld)
 	if (err)
 		goto out;
 	memcpy(ld->comm, ld->st.comm, sizeof(ld->comm));
-	if (!read_at(dfd, "comm", buf, PC_PROC_READ_MAX, &n) && n) {
+	if (!pc_read_at(dfd, "comm", buf, PC_PROC_READ_MAX, &n) && n) {
 		if (buf[n - 1] == '\n')
 			n--;
 		if (n)
 			pc_copy_comm(ld->comm, buf, n);
 	}
-	if (!read_at(dfd, "status", buf, PC_PROC_READ_MAX, &n) &&
+	if (!pc_read_at(dfd, "status", buf, PC_PROC_READ_MAX, &n) &&
 	    !pc_parse_status(buf, n, &sf))
 		ld->uid = sf.uid;
 	r = readlinkat(dfd, "exe", path, sizeof(path));
 	if (r > 0 && (size_t)r < sizeof(path))
 		ld->exe = strndup(path, r);
-	if (!read_at(dfd, "cmdline", buf, sizeof(buf), &n))
+	if (!pc_read_at(dfd, "cmdline", buf, sizeof(buf), &n))
 		ld->cmdline = pc_join_args(buf, n);
 	load_cgroup(p, dfd, ld);
 out:
