@@ -9,6 +9,7 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include "fallback/netlink.h"
 #include "fallback/procconn.h"
 
 /* Offsets in struct proc_event: what, cpu, timestamp_ns, then the union. */
@@ -132,32 +133,26 @@ fail:
 	return err ? err : -EIO;
 }
 
+struct read_ctx {
+	pc_procconn_fn fn;
+	void *ctx;
+};
+
+static int one_event(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct read_ctx *r = ctx;
+	struct pc_procconn_event ev;
+
+	if (pc_procconn_parse(msg, len, &ev))
+		return 0;
+	r->fn(r->ctx, &ev);
+	return 1;
+}
+
 int pc_procconn_read(int fd, pc_procconn_fn fn, void *ctx)
 {
 	uint8_t buf[4096] __attribute__((aligned(8)));
-	struct pc_procconn_event ev;
-	int count = 0, lost = 0;
-	ssize_t n;
+	struct read_ctx r = { fn, ctx };
 
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				lost = 1;
-				continue;
-			}
-			if (errno == EAGAIN)
-				break;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		if (pc_procconn_parse(buf, n, &ev))
-			continue;
-		fn(ctx, &ev);
-		count++;
-	}
-	return lost ? -ENOBUFS : count;
+	return pc_netlink_drain(fd, buf, sizeof(buf), one_event, &r);
 }

@@ -11,6 +11,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include "fallback/netlink.h"
 #include "fallback/sockdiag.h"
 
 #define ALL_STATES 0xfffu /* TCP_ESTABLISHED .. TCP_NEW_SYN_RECV, as ss -a */
@@ -275,27 +276,23 @@ int pc_sockdiag_query(int fd, const struct pc_sock_query *q, struct pc_sock *out
 	return 0;
 }
 
+struct events_ctx {
+	pc_sock_fn fn;
+	void *ctx;
+};
+
+static int one_datagram(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct events_ctx *e = ctx;
+
+	pc_sockdiag_parse(msg, len, e->fn, e->ctx);
+	return 1;
+}
+
 int pc_sockdiag_read_events(int fd, pc_sock_fn fn, void *ctx)
 {
 	static uint8_t buf[RECV_BUF] __attribute__((aligned(8)));
-	int count = 0, lost = 0;
-	ssize_t n;
+	struct events_ctx e = { fn, ctx };
 
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				lost = 1;
-				continue;
-			}
-			break;
-		}
-		if (n == 0)
-			break;
-		pc_sockdiag_parse(buf, n, fn, ctx);
-		count++;
-	}
-	return lost ? -ENOBUFS : count;
+	return pc_netlink_drain(fd, buf, sizeof(buf), one_datagram, &e);
 }

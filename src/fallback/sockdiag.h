@@ -78,7 +78,8 @@ int pc_sockdiag_query(int fd, const struct pc_sock_query *q, struct pc_sock *out
 
 /* Reads every pending destroy notification of a non-blocking socket from
  * pc_sockdiag_open(1). Returns the number of datagrams read, or -ENOBUFS
- * when notifications were lost (those read were still handed to fn). */
+ * when notifications were lost (those read were still handed to fn), or
+ * another negative errno. */
 int pc_sockdiag_read_events(int fd, pc_sock_fn fn, void *ctx);
 
 #endif

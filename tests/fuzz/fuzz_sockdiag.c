@@ -1,5 +1,5 @@
 // sources: src/fallback/sockdiag.c src/fallback/procconn.c src/fallback/procfd.c
-// sources: src/proc/procparse.c src/packet/linkhdr.c src/lib/file.c
+// sources: src/proc/procparse.c src/packet/linkhdr.c src/lib/file.c src/fallback/netlink.c
 /* libFuzzer target for the fallback backend's parsers of kernel bytes:
  * sock_diag replies and destroy notifications (src/fallback/sockdiag.c), proc
  * connector events (src/fallback/procconn.c), /proc/PID/fd link targets
