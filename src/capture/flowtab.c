@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include "packet/decode.h"
 #include "capture/flowtab.h"
+#include "lib/hash.h"
 
 #define MAX_ENTRIES (1u << 18) /* user-space flows kept, kernel's 64K included */
 
@@ -72,30 +73,31 @@ static int remember_idle(struct pc_flowtab *t, const struct pc_flow_key *k)
 
 static uint64_t hash_key(const struct pc_flow_key *k)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
+	return pc_hash_bytes(k, sizeof(*k));
+}
 
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
+/* Puts e into the first free slot of its probe sequence in tab (cap a
+ * power of two, e's key not there yet): the rehash of grow and retire. */
+static void place(struct entry *tab, size_t cap, const struct entry *e)
+{
+	size_t j;
+
+	for (j = hash_key(&e->key) & (cap - 1); tab[j].used; j = (j + 1) & (cap - 1))
+		;
+	tab[j] = *e;
 }
 
 static int grow(struct pc_flowtab *t)
 {
 	struct entry *old = t->e, *n;
-	size_t oldcap = t->cap, i, j, cap = t->cap ? t->cap * 2 : 1024;
+	size_t oldcap = t->cap, i, cap = t->cap ? t->cap * 2 : 1024;
 
 	n = calloc(cap, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	for (i = 0; i < oldcap; i++) {
-		if (!old[i].used)
-			continue;
-		for (j = hash_key(&old[i].key) & (cap - 1); n[j].used; j = (j + 1) & (cap - 1))
-			;
-		n[j] = old[i];
-	}
+	for (i = 0; i < oldcap; i++)
+		if (old[i].used)
+			place(n, cap, &old[i]);
 	free(old);
 	t->e = n;
 	t->cap = cap;
@@ -295,14 +297,9 @@ static int retire(struct pc_flowtab *t)
 	}
 	t->used = 0;
 	for (i = 0; i < oldcap; i++) {
-		struct entry *n;
-
 		if (old[i].used != 1)
 			continue;
-		for (j = hash_key(&old[i].key) & (oldcap - 1); t->e[j].used; j = (j + 1) & (oldcap - 1))
-			;
-		n = &t->e[j];
-		*n = old[i];
+		place(t->e, oldcap, &old[i]);
 		t->used++;
 	}
 	free(old);

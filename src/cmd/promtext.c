@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/promtext.h"
+#include "lib/hash.h"
 
 #define LABEL_MAX 512     /* bytes of an escaped label value */
 #define SERIES_BUCKETS 4096
@@ -52,16 +53,6 @@ struct pc_prom {
 	uint64_t unowned[NVALS], unowned_raw[NVALS];
 	int unowned_seen;
 };
-
-static uint64_t fnv(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -204,7 +195,7 @@ static struct series *get_series(struct pc_prom *p, uint32_t pid, const struct p
 	if (!k)
 		return NULL;
 	snprintf(k, klen + 1, "%s\n%s\n%s\n%s", pidbuf, exe, cmd, owner);
-	h = fnv(k, klen);
+	h = pc_hash_bytes(k, klen);
 	for (s = p->buckets[h % SERIES_BUCKETS]; s; s = s->next)
 		if (s->hash == h && !strcmp(s->key, k)) {
 			free(k);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "fallback/owner_rules.h"
+#include "lib/hash.h"
 
 #define MS 1000000ULL
 #define NEG_TTL_NS (200 * MS)     /* no socket for these addresses: ask again after */
@@ -36,15 +37,6 @@ struct htab {
 	size_t nb, n;
 };
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
-}
-
 static int h_init(struct htab *t)
 {
 	t->nb = 256;
@@ -63,8 +55,8 @@ static void h_grow(struct htab *t)
 	for (i = 0; i < t->nb; i++)
 		for (e = t->b[i]; e; e = next) {
 			next = e->next;
-			e->next = b[mix(e->hash) & (nb - 1)];
-			b[mix(e->hash) & (nb - 1)] = e;
+			e->next = b[pc_hash_mix64(e->hash) & (nb - 1)];
+			b[pc_hash_mix64(e->hash) & (nb - 1)] = e;
 		}
 	free(t->b);
 	t->b = b;
@@ -78,7 +70,7 @@ static void h_add(struct htab *t, struct hnode *e, uint64_t hash)
 	if (t->n >= t->nb)
 		h_grow(t);
 	e->hash = hash;
-	head = &t->b[mix(hash) & (t->nb - 1)];
+	head = &t->b[pc_hash_mix64(hash) & (t->nb - 1)];
 	e->next = *head;
 	*head = e;
 	t->n++;
@@ -86,7 +78,7 @@ static void h_add(struct htab *t, struct hnode *e, uint64_t hash)
 
 static struct hnode *h_first(const struct htab *t, uint64_t hash)
 {
-	struct hnode *e = t->b[mix(hash) & (t->nb - 1)];
+	struct hnode *e = t->b[pc_hash_mix64(hash) & (t->nb - 1)];
 
 	while (e && e->hash != hash)
 		e = e->next;
@@ -104,7 +96,7 @@ static struct hnode *h_next(struct hnode *e)
 
 static void h_del(struct htab *t, struct hnode *e)
 {
-	struct hnode **p = &t->b[mix(e->hash) & (t->nb - 1)];
+	struct hnode **p = &t->b[pc_hash_mix64(e->hash) & (t->nb - 1)];
 
 	for (; *p; p = &(*p)->next)
 		if (*p == e) {
@@ -209,13 +201,7 @@ struct pc_owners {
 
 static uint64_t key_hash(const struct pc_sock_query *k)
 {
-	const uint8_t *p = (const uint8_t *)k;
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
+	return pc_hash_bytes(k, sizeof(*k));
 }
 
 static uint64_t port_hash(uint8_t family, uint16_t lport)

@@ -4,6 +4,7 @@
  * (procparse.c), walking the cgroup2 mount (cgroups.c) or output. */
 #include "lib/clock.h"
 #include "lib/file.h"
+#include "lib/htab.h"
 #include "proc/procinfo.h"
 
 #include <dirent.h>
@@ -25,107 +26,6 @@
 
 
 _Static_assert(PC_PROC_READ_MAX <= PC_CMDLINE_MAX, "load_proc buffer");
-
-/* ---- hash table: open addressing, linear probing, 64-bit keys ---- */
-
-/* A slot is empty when val is NULL, so values are never NULL. */
-struct pc_slot {
-	uint64_t key;
-	void *val;
-};
-
-struct pc_htab {
-	struct pc_slot *slots;
-	size_t cap; /* 0 or a power of two */
-	size_t len;
-};
-
-static uint64_t pc_hash(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
-/* Index of key, or of the empty slot where it would go. cap > 0. */
-static size_t htab_find(const struct pc_htab *h, uint64_t key)
-{
-	size_t mask = h->cap - 1, i = pc_hash(key) & mask;
-
-	while (h->slots[i].val && h->slots[i].key != key)
-		i = (i + 1) & mask;
-	return i;
-}
-
-static void *htab_get(const struct pc_htab *h, uint64_t key)
-{
-	if (!h->cap)
-		return NULL;
-	return h->slots[htab_find(h, key)].val;
-}
-
-static int htab_grow(struct pc_htab *h)
-{
-	struct pc_htab n = { 0 };
-	size_t i;
-
-	n.cap = h->cap ? h->cap * 2 : 64;
-	n.slots = calloc(n.cap, sizeof(*n.slots));
-	if (!n.slots)
-		return -ENOMEM;
-	for (i = 0; i < h->cap; i++) {
-		if (h->slots[i].val)
-			n.slots[htab_find(&n, h->slots[i].key)] = h->slots[i];
-	}
-	n.len = h->len;
-	free(h->slots);
-	*h = n;
-	return 0;
-}
-
-/* Inserts or replaces. Returns 0 or -ENOMEM. */
-static int htab_put(struct pc_htab *h, uint64_t key, void *val)
-{
-	size_t i;
-	int err;
-
-	if ((h->len + 1) * 10 > h->cap * 7) {
-		err = htab_grow(h);
-		if (err)
-			return err;
-	}
-	i = htab_find(h, key);
-	if (!h->slots[i].val)
-		h->len++;
-	h->slots[i].key = key;
-	h->slots[i].val = val;
-	return 0;
-}
-
-/* Empties slot i and shifts later members of its cluster back, so that no
- * tombstones are needed. A caller iterating upwards must look at slot i
- * again; an entry may move from the start of the table to its end. */
-static void htab_del_at(struct pc_htab *h, size_t i)
-{
-	size_t mask = h->cap - 1, j = i, home;
-
-	h->slots[i].val = NULL;
-	h->len--;
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!h->slots[j].val)
-			break;
-		home = pc_hash(h->slots[j].key) & mask;
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			h->slots[i] = h->slots[j];
-			h->slots[j].val = NULL;
-			i = j;
-		}
-	}
-}
 
 /* ---- files ---- */
 
@@ -306,7 +206,7 @@ static struct pc_entry *entry_new(struct pc_procs *p, uint32_t pid)
 	e->pub.pid = pid;
 	e->pub.uid = UINT32_MAX;
 	e->state = PC_ST_NEG;
-	if (htab_put(&p->procs, pid, e)) {
+	if (pc_htab_put(&p->procs, pid, e)) {
 		free(e);
 		return NULL;
 	}
@@ -319,7 +219,7 @@ static void cg_remember(struct pc_procs *p, uint64_t id, const char *rel)
 	struct pc_cgroup *c;
 	char *path;
 
-	c = htab_get(&p->cgroups, id);
+	c = pc_htab_get(&p->cgroups, id);
 	if (c && strcmp(c->path, rel) == 0)
 		return;
 	path = strdup(rel);
@@ -333,7 +233,7 @@ static void cg_remember(struct pc_procs *p, uint64_t id, const char *rel)
 	if (p->cgroups.len >= PC_CGROUPS_MAX)
 		cgroups_clear(p);
 	c = malloc(sizeof(*c));
-	if (!c || htab_put(&p->cgroups, id, c)) {
+	if (!c || pc_htab_put(&p->cgroups, id, c)) {
 		free(c);
 		free(path);
 		return;
@@ -509,7 +409,7 @@ static struct pc_entry *lookup(struct pc_procs *p, uint32_t pid,
 
 	if (hint && !hint[0])
 		hint = NULL;
-	e = htab_get(&p->procs, pid);
+	e = pc_htab_get(&p->procs, pid);
 	if (!e) {
 		e = entry_new(p, pid);
 		if (!e)
@@ -550,7 +450,7 @@ const struct pc_proc *pc_procs_get(struct pc_procs *p, uint32_t pid,
 
 const struct pc_proc *pc_procs_find(struct pc_procs *p, uint32_t pid)
 {
-	struct pc_entry *e = p ? htab_get(&p->procs, pid) : NULL;
+	struct pc_entry *e = p ? pc_htab_get(&p->procs, pid) : NULL;
 
 	return e && e->state != PC_ST_NEG ? &e->pub : NULL;
 }
@@ -572,7 +472,7 @@ void pc_procs_exec(struct pc_procs *p, uint32_t pid, uint32_t ppid,
 
 	if (!p || !pid)
 		return;
-	e = htab_get(&p->procs, pid);
+	e = pc_htab_get(&p->procs, pid);
 	if (!e)
 		e = entry_new(p, pid);
 	if (!e)
@@ -609,14 +509,14 @@ void pc_procs_fork(struct pc_procs *p, uint32_t pid, uint32_t ppid,
 
 	if (!p || !pid)
 		return;
-	e = htab_get(&p->procs, pid);
+	e = pc_htab_get(&p->procs, pid);
 	if (e && e->state == PC_ST_FULL && !e->pub.exited) {
 		/* Already read from /proc, maybe after its exec: newer. */
 		if (!e->pub.ppid)
 			e->pub.ppid = ppid;
 		return;
 	}
-	parent = ppid && ppid != pid ? htab_get(&p->procs, ppid) : NULL;
+	parent = ppid && ppid != pid ? pc_htab_get(&p->procs, ppid) : NULL;
 	if (parent && parent->state == PC_ST_NEG)
 		parent = NULL;
 	if (e)
@@ -649,7 +549,7 @@ void pc_procs_exit(struct pc_procs *p, uint32_t pid, uint64_t ts_ns)
 
 	if (!p || !pid)
 		return;
-	e = htab_get(&p->procs, pid);
+	e = pc_htab_get(&p->procs, pid);
 	if (!e || e->state == PC_ST_NEG)
 		return;
 	e->pub.exited = 1;
@@ -703,7 +603,7 @@ void pc_procs_expire(struct pc_procs *p, uint64_t now_ns, uint64_t keep_ns)
 	while (i < h->cap) {
 		e = h->slots[i].val;
 		if (e && entry_expired(e, now_ns, keep_ns)) {
-			htab_del_at(h, i);
+			pc_htab_del_at(h, i);
 			entry_free(e);
 			continue; /* slot i may hold a shifted entry now */
 		}
@@ -729,7 +629,7 @@ int pc_procs_scan(struct pc_procs *p, uint64_t now_ns)
 	while ((de = readdir(d))) {
 		if (pc_parse_pid_name(de->d_name, &pid))
 			continue;
-		e = htab_get(&p->procs, pid);
+		e = pc_htab_get(&p->procs, pid);
 		if (e && e->state == PC_ST_FULL && !e->pub.exited)
 			continue;
 		if (e)
@@ -784,7 +684,7 @@ const char *pc_user_name(struct pc_procs *p, uint32_t uid)
 
 	if (!p || uid == UINT32_MAX)
 		return NULL;
-	u = htab_get(&p->users, uid);
+	u = pc_htab_get(&p->users, uid);
 	if (u)
 		return u->name;
 	if (lookup_user(uid, &name))
@@ -792,7 +692,7 @@ const char *pc_user_name(struct pc_procs *p, uint32_t uid)
 	if (p->users.len >= PC_USERS_MAX)
 		users_clear(p);
 	u = malloc(sizeof(*u));
-	if (!u || htab_put(&p->users, uid, u)) {
+	if (!u || pc_htab_put(&p->users, uid, u)) {
 		free(u);
 		free(name);
 		return NULL;
@@ -810,7 +710,7 @@ const char *pc_cgroup_path(struct pc_procs *p, uint64_t cgroup_id)
 
 	if (!p || !cgroup_id)
 		return NULL;
-	c = htab_get(&p->cgroups, cgroup_id);
+	c = pc_htab_get(&p->cgroups, cgroup_id);
 	if (c)
 		return c->path;
 	if (!p->cg_root)
@@ -821,7 +721,7 @@ const char *pc_cgroup_path(struct pc_procs *p, uint64_t cgroup_id)
 	p->cg_walked = 1;
 	p->cg_walk_ns = now;
 	pc_cgroup2_walk(p->cg_root, cg_visit, p);
-	c = htab_get(&p->cgroups, cgroup_id);
+	c = pc_htab_get(&p->cgroups, cgroup_id);
 	return c ? c->path : NULL;
 }
 
