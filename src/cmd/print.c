@@ -10,6 +10,7 @@
 #include <time.h>
 #include "packet/decode.h"
 #include "lib/escape.h"
+#include "lib/strbuf.h"
 #include "cmd/print.h"
 #include "proc/owner_desc.h"
 #include "proc/procinfo.h"
@@ -19,42 +20,7 @@
  * cgroup 511, user 63 bytes) and escaping grows a byte to 6 at most. */
 #define PC_LINE_MAX 32768
 
-struct out {
-	char *buf;
-	size_t len, cap; /* cap includes the NUL */
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->len + 1 >= o->cap)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
-}
-
-/* Appenders for the hot path: no format parsing per field. */
-static void put_s(struct out *o, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (o->len + 1 >= o->cap)
-		return;
-	if (n > o->cap - o->len - 1)
-		n = o->cap - o->len - 1;
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = 0;
-}
-
-static void put_u(struct out *o, uint64_t v)
+static void put_u(struct pc_sb *o, uint64_t v)
 {
 	char tmp[24], *p = tmp + sizeof(tmp);
 
@@ -62,11 +28,11 @@ static void put_u(struct out *o, uint64_t v)
 	do
 		*--p = '0' + v % 10;
 	while (v /= 10);
-	put_s(o, p);
+	pc_sb_puts(o, p);
 }
 
 /* v as exactly `digits` digits, zero-padded. */
-static void put_u0(struct out *o, uint64_t v, int digits)
+static void put_u0(struct pc_sb *o, uint64_t v, int digits)
 {
 	char tmp[24];
 
@@ -75,30 +41,30 @@ static void put_u0(struct out *o, uint64_t v, int digits)
 		tmp[digits] = '0' + v % 10;
 		v /= 10;
 	}
-	put_s(o, tmp);
+	pc_sb_puts(o, tmp);
 }
 
-static void put_u_or_null(struct out *o, uint64_t v, int known)
+static void put_u_or_null(struct pc_sb *o, uint64_t v, int known)
 {
 	if (known)
 		put_u(o, v);
 	else
-		put_s(o, "null");
+		pc_sb_puts(o, "null");
 }
 
-static void put_json_str(struct out *o, const char *s)
+static void put_json_str(struct pc_sb *o, const char *s)
 {
 	if (!s) {
-		put(o, "null");
+		pc_sb_printf(o, "null");
 		return;
 	}
-	put(o, "\"");
+	pc_sb_printf(o, "\"");
 	if (o->len + 1 < o->cap)
 		o->len += pc_escape_json(o->buf + o->len, o->cap - o->len - 1, s, strlen(s));
-	put(o, "\"");
+	pc_sb_printf(o, "\"");
 }
 
-static void put_text_str(struct out *o, const char *s, int space_too)
+static void put_text_str(struct pc_sb *o, const char *s, int space_too)
 {
 	if (o->len + 1 < o->cap)
 		o->len += pc_escape_text(o->buf + o->len, o->cap - o->len, s, strlen(s), space_too);
@@ -135,41 +101,41 @@ static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid,
 	clip(w);
 }
 
-static void put_who_text(struct out *o, const struct pc_owner_desc *w)
+static void put_who_text(struct pc_sb *o, const struct pc_owner_desc *w)
 {
 	put_text_str(o, w->comm, 0);
-	put_s(o, "[");
+	pc_sb_puts(o, "[");
 	put_u(o, w->pid);
-	put_s(o, "]");
+	pc_sb_puts(o, "]");
 }
 
-static void put_who_detail(struct out *o, const char *prefix, const struct pc_owner_desc *w)
+static void put_who_detail(struct pc_sb *o, const char *prefix, const struct pc_owner_desc *w)
 {
 	if (w->tid) /* 0: the thread is not known (the fallback backend) */
-		put(o, " %stid=%u", prefix, w->tid);
-	put(o, " %suid=%u", prefix, w->uid);
+		pc_sb_printf(o, " %stid=%u", prefix, w->tid);
+	pc_sb_printf(o, " %suid=%u", prefix, w->uid);
 	if (w->have_user) {
-		put(o, "(");
+		pc_sb_printf(o, "(");
 		put_text_str(o, w->user, 1);
-		put(o, ")");
+		pc_sb_printf(o, ")");
 	}
 	if (w->have_exe) {
-		put(o, " %sexe=", prefix);
+		pc_sb_printf(o, " %sexe=", prefix);
 		put_text_str(o, w->exe, 1);
 	}
 	if (w->have_cmdline) {
-		put(o, " %scmdline=", prefix);
+		pc_sb_printf(o, " %scmdline=", prefix);
 		put_text_str(o, w->cmdline, 1);
 	}
 	if (w->have_cgroup) {
-		put(o, " %scgroup=", prefix);
+		pc_sb_printf(o, " %scgroup=", prefix);
 		put_text_str(o, w->cgroup, 1);
 	}
 }
 
 static void format_text(struct pc_printer *pr, const struct pc_packet *rec,
 			const struct pc_decoded *d, int ok, const struct pc_owner_desc *own,
-			const struct pc_owner_desc *peer, struct out *o)
+			const struct pc_owner_desc *peer, struct pc_sb *o)
 {
 	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
 	time_t sec = real / 1000000000;
@@ -182,97 +148,100 @@ static void format_text(struct pc_printer *pr, const struct pc_packet *rec,
 		last_sec = sec;
 	}
 	put_u0(o, tm.tm_hour, 2);
-	put_s(o, ":");
+	pc_sb_puts(o, ":");
 	put_u0(o, tm.tm_min, 2);
-	put_s(o, ":");
+	pc_sb_puts(o, ":");
 	put_u0(o, tm.tm_sec, 2);
-	put_s(o, ".");
+	pc_sb_puts(o, ".");
 	put_u0(o, (real % 1000000000) / 1000, 6);
-	put_s(o, " ");
+	pc_sb_puts(o, " ");
 	put_text_str(o, rec->ifname[0] ? rec->ifname : "?", 1);
-	put_s(o, rec->dir == PC_DIR_OUT ? " Out " : " In  ");
+	pc_sb_puts(o, rec->dir == PC_DIR_OUT ? " Out " : " In  ");
 	if (!ok) {
-		put(o, "%s truncated, length %u", rec->l3proto == 0x86DD ? "IP6" : "IP", rec->len);
+		pc_sb_printf(o, "%s truncated, length %u", rec->l3proto == 0x86DD ? "IP6" : "IP",
+			     rec->len);
 	} else {
-		put_s(o, d->family == AF_INET6 ? "IP6 " : "IP ");
-		put_s(o, pc_addr_str(d, 1, a, sizeof(a)));
+		pc_sb_puts(o, d->family == AF_INET6 ? "IP6 " : "IP ");
+		pc_sb_puts(o, pc_addr_str(d, 1, a, sizeof(a)));
 		if (d->has_ports) {
-			put_s(o, ".");
+			pc_sb_puts(o, ".");
 			put_u(o, d->sport);
 		}
-		put_s(o, " > ");
-		put_s(o, pc_addr_str(d, 0, b, sizeof(b)));
+		pc_sb_puts(o, " > ");
+		pc_sb_puts(o, pc_addr_str(d, 0, b, sizeof(b)));
 		if (d->has_ports) {
-			put_s(o, ".");
+			pc_sb_puts(o, ".");
 			put_u(o, d->dport);
 		}
-		put_s(o, ": ");
-		put_s(o, pc_l4_summary(d, l4, sizeof(l4)));
+		pc_sb_puts(o, ": ");
+		pc_sb_puts(o, pc_l4_summary(d, l4, sizeof(l4)));
 	}
-	put(o, "  ");
+	pc_sb_printf(o, "  ");
 	/* sender -> receiver, whichever side is local */
 	if (rec->dir == PC_DIR_OUT) {
 		if (own->known)
 			put_who_text(o, own);
 		else
-			put(o, "(no process)");
+			pc_sb_printf(o, "(no process)");
 		if (peer->known) {
-			put(o, " -> ");
+			pc_sb_printf(o, " -> ");
 			put_who_text(o, peer);
 		}
 	} else {
 		if (peer->known) {
 			put_who_text(o, peer);
-			put(o, " ");
+			pc_sb_printf(o, " ");
 		}
-		put(o, "-> ");
+		pc_sb_printf(o, "-> ");
 		if (own->known)
 			put_who_text(o, own);
 		else
-			put(o, "(no process)");
+			pc_sb_printf(o, "(no process)");
 	}
 	if (rec->flags & PC_PKT_GUESS)
-		put(o, " (guess)");
+		pc_sb_printf(o, " (guess)");
 	if (pr->verbose) {
 		if (own->known)
 			put_who_detail(o, "", own);
 		if (peer->known)
 			put_who_detail(o, "peer_", peer);
 		if (rec->gso_segs > 1)
-			put(o, " segs=%u", rec->gso_segs);
+			pc_sb_printf(o, " segs=%u", rec->gso_segs);
 	}
 }
 
-static void put_json_who(struct out *o, const char *prefix, const struct pc_owner_desc *w,
+static void put_json_who(struct pc_sb *o, const char *prefix, const struct pc_owner_desc *w,
 			 int full)
 {
 	if (!w->known) {
-		put(o, ",\"%spid\":null,\"%stid\":null,\"%scomm\":null", prefix, prefix, prefix);
+		pc_sb_printf(o, ",\"%spid\":null,\"%stid\":null,\"%scomm\":null", prefix, prefix,
+			     prefix);
 		if (full)
-			put(o, ",\"uid\":null,\"user\":null,\"exe\":null,\"cmdline\":null,\"cgroup\":null");
+			pc_sb_printf(o, ",\"uid\":null,\"user\":null,\"exe\":null,\"cmdline\":null,"
+					"\"cgroup\":null");
 		return;
 	}
-	put_s(o, ",\"");
-	put_s(o, prefix);
-	put_s(o, "pid\":");
+	pc_sb_puts(o, ",\"");
+	pc_sb_puts(o, prefix);
+	pc_sb_puts(o, "pid\":");
 	put_u(o, w->pid);
-	put_s(o, ",\"");
-	put_s(o, prefix);
-	put_s(o, "tid\":");
+	pc_sb_puts(o, ",\"");
+	pc_sb_puts(o, prefix);
+	pc_sb_puts(o, "tid\":");
 	put_u_or_null(o, w->tid, w->tid != 0);
-	put_s(o, ",\"");
-	put_s(o, prefix);
-	put_s(o, "comm\":");
+	pc_sb_puts(o, ",\"");
+	pc_sb_puts(o, prefix);
+	pc_sb_puts(o, "comm\":");
 	put_json_str(o, w->comm);
 	if (!full)
 		return;
-	put(o, ",\"uid\":%u,\"user\":", w->uid);
+	pc_sb_printf(o, ",\"uid\":%u,\"user\":", w->uid);
 	put_json_str(o, w->have_user ? w->user : NULL);
-	put(o, ",\"exe\":");
+	pc_sb_printf(o, ",\"exe\":");
 	put_json_str(o, w->have_exe ? w->exe : NULL);
-	put(o, ",\"cmdline\":");
+	pc_sb_printf(o, ",\"cmdline\":");
 	put_json_str(o, w->have_cmdline ? w->cmdline : NULL);
-	put(o, ",\"cgroup\":");
+	pc_sb_printf(o, ",\"cgroup\":");
 	put_json_str(o, w->have_cgroup ? w->cgroup : NULL);
 }
 
@@ -316,7 +285,7 @@ static struct who_slot *who_store(const struct pc_printer *pr, const struct pc_p
 				  const struct pc_owner_desc *own, uint64_t now_ns)
 {
 	struct who_slot *slot = who_slot_of(rec);
-	struct out o = { slot->text, 0, sizeof(slot->text) };
+	struct pc_sb o = {.buf = slot->text, .cap = sizeof(slot->text)};
 
 	slot->text[0] = 0;
 	put_json_who(&o, "", own, 1);
@@ -329,53 +298,57 @@ static struct who_slot *who_store(const struct pc_printer *pr, const struct pc_p
 
 static void format_json(struct pc_printer *pr, const struct pc_packet *rec,
 			const struct pc_decoded *d, int ok, const char *owner_keys,
-			const struct pc_owner_desc *peer, struct out *o)
+			const struct pc_owner_desc *peer, struct pc_sb *o)
 {
 	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
 	char a[64];
 
-	put_s(o, "{\"ts\":");
+	pc_sb_puts(o, "{\"ts\":");
 	put_u(o, real / 1000000000);
-	put_s(o, ".");
+	pc_sb_puts(o, ".");
 	put_u0(o, (real % 1000000000) / 1000, 6);
-	put_s(o, ",\"ifname\":");
+	pc_sb_puts(o, ",\"ifname\":");
 	put_json_str(o, rec->ifname[0] ? rec->ifname : NULL);
-	put_s(o, rec->dir == PC_DIR_OUT ? ",\"dir\":\"out\",\"proto\":" : ",\"dir\":\"in\",\"proto\":");
+	pc_sb_puts(o, rec->dir == PC_DIR_OUT ? ",\"dir\":\"out\",\"proto\":"
+					     : ",\"dir\":\"in\",\"proto\":");
 	if (ok) {
 		put_json_str(o, pc_proto_name(d->proto));
-		put_s(o, ",\"src\":\"");
-		put_s(o, pc_addr_str(d, 1, a, sizeof(a)));
-		put_s(o, "\",\"sport\":");
+		pc_sb_puts(o, ",\"src\":\"");
+		pc_sb_puts(o, pc_addr_str(d, 1, a, sizeof(a)));
+		pc_sb_puts(o, "\",\"sport\":");
 		put_u_or_null(o, d->sport, d->has_ports);
-		put_s(o, ",\"dst\":\"");
-		put_s(o, pc_addr_str(d, 0, a, sizeof(a)));
-		put_s(o, "\",\"dport\":");
+		pc_sb_puts(o, ",\"dst\":\"");
+		pc_sb_puts(o, pc_addr_str(d, 0, a, sizeof(a)));
+		pc_sb_puts(o, "\",\"dport\":");
 		put_u_or_null(o, d->dport, d->has_ports);
-		put_s(o, ",\"len\":");
+		pc_sb_puts(o, ",\"len\":");
 		put_u(o, d->ip_len);
-		put_s(o, ",\"payload\":");
+		pc_sb_puts(o, ",\"payload\":");
 		put_u_or_null(o, d->payload, d->payload >= 0);
 	} else {
-		put(o, "null,\"src\":null,\"sport\":null,\"dst\":null,\"dport\":null,\"len\":%u,"
-		       "\"payload\":null", rec->len);
+		pc_sb_printf(
+			o,
+			"null,\"src\":null,\"sport\":null,\"dst\":null,\"dport\":null,\"len\":%u,"
+			"\"payload\":null",
+			rec->len);
 	}
-	put_s(o, owner_keys); /* made by put_json_who */
+	pc_sb_puts(o, owner_keys); /* made by put_json_who */
 	put_json_who(o, "peer_", peer, 0);
-	put_s(o, ",\"segs\":");
+	pc_sb_puts(o, ",\"segs\":");
 	put_u(o, rec->gso_segs);
-	put_s(o, ",\"netns\":");
+	pc_sb_puts(o, ",\"netns\":");
 	put_u_or_null(o, rec->netns, rec->netns != 0);
 	if (pr->verbose && rec->flags & (PC_PKT_OWNER_LISTENER | PC_PKT_PEER_LISTENER))
-		put(o, ",\"listener_owner\":true");
+		pc_sb_printf(o, ",\"listener_owner\":true");
 	if (rec->flags & PC_PKT_GUESS)
-		put(o, ",\"guess\":true");
-	put(o, "}");
+		pc_sb_printf(o, ",\"guess\":true");
+	pc_sb_printf(o, "}");
 }
 
 size_t pc_format_packet(struct pc_printer *pr, const struct pc_packet *rec, uint64_t now_ns,
 			char *buf, size_t len)
 {
-	struct out o = { buf, 0, len };
+	struct pc_sb o = {.buf = buf, .cap = len};
 	static struct pc_owner_desc own, peer;
 	struct pc_decoded d;
 	int ok;
@@ -437,7 +410,7 @@ static void resolve_meta(const struct pc_meta_who *mw, struct pc_owner_desc *w)
 }
 
 /* Removes n bytes at pos from the formatted line. */
-static void cut(struct out *o, size_t pos, size_t n)
+static void cut(struct pc_sb *o, size_t pos, size_t n)
 {
 	if (pos + n > o->len)
 		return;
@@ -448,7 +421,7 @@ static void cut(struct out *o, size_t pos, size_t n)
 size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
 			     const struct pc_meta *m, unsigned int flags, char *buf, size_t len)
 {
-	struct out o = { buf, 0, len };
+	struct pc_sb o = {.buf = buf, .cap = len};
 	static struct pc_owner_desc own, peer;
 	struct pc_decoded d;
 	const char *p;
@@ -463,7 +436,7 @@ size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
 	resolve_meta(m && !(flags & PC_FMT_NO_PROCESS) ? &m->peer : NULL, &peer);
 	if (pr->json) {
 		static char owner_keys[WHO_TEXT_MAX];
-		struct out ko = { owner_keys, 0, sizeof(owner_keys) };
+		struct pc_sb ko = {.buf = owner_keys, .cap = sizeof(owner_keys)};
 
 		owner_keys[0] = 0;
 		put_json_who(&ko, "", &own, 1);

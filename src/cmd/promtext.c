@@ -11,6 +11,7 @@
 #include <string.h>
 #include "cmd/promtext.h"
 #include "lib/hash.h"
+#include "lib/strbuf.h"
 
 #define LABEL_MAX 512     /* bytes of an escaped label value */
 #define SERIES_BUCKETS 4096
@@ -368,47 +369,12 @@ uint64_t pc_prom_overflow(const struct pc_prom *p)
 	return p->overflow;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void put(struct buf *b, const char *fmt, ...)
+static void family(struct pc_sb *b, const char *name, const char *type, const char *help)
 {
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = b->oom ? 0 : vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (b->oom || n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += n;
-			return;
-		}
-		size_t cap = (b->cap + n + 1) * 2;
-		char *np = realloc(b->p, cap);
-
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
+	pc_sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void family(struct buf *b, const char *name, const char *type, const char *help)
-{
-	put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void series_family(struct buf *b, const struct pc_prom *p, const char *name, int tx_idx,
+static void series_family(struct pc_sb *b, const struct pc_prom *p, const char *name, int tx_idx,
 			  int rx_idx)
 {
 	const struct series *s;
@@ -416,12 +382,16 @@ static void series_family(struct buf *b, const struct pc_prom *p, const char *na
 
 	for (s = p->first; s; s = s->next_all) {
 		for (d = 0; d < 2; d++) {
-			put(b, "%s{network_io_direction=\"%s\",", name, d ? "receive" : "transmit");
+			pc_sb_printf(b, "%s{network_io_direction=\"%s\",", name,
+				     d ? "receive" : "transmit");
 			if (!p->by_exe)
-				put(b, "process_pid=\"%" PRIu32 "\",process_command=\"%s\",", s->pid,
-				    s->cmd);
-			put(b, "process_executable_name=\"%s\",process_owner=\"%s\"} %" PRIu64 "\n",
-			    s->exe, s->owner, s->val[d ? rx_idx : tx_idx]);
+				pc_sb_printf(b,
+					     "process_pid=\"%" PRIu32 "\",process_command=\"%s\",",
+					     s->pid, s->cmd);
+			pc_sb_printf(b,
+				     "process_executable_name=\"%s\",process_owner=\"%s\"} %" PRIu64
+				     "\n",
+				     s->exe, s->owner, s->val[d ? rx_idx : tx_idx]);
 		}
 	}
 }
@@ -429,12 +399,11 @@ static void series_family(struct buf *b, const struct pc_prom *p, const char *na
 int pc_prom_render(const struct pc_prom *p, const struct pc_prom_self *self, char **out,
 		   size_t *len)
 {
-	struct buf b = { .cap = 4096 };
+	struct pc_sb b;
 
 	*out = NULL;
 	*len = 0;
-	b.p = malloc(b.cap);
-	if (!b.p)
+	if (pc_sb_alloc(&b, 4096))
 		return -ENOMEM;
 	family(&b, "process_network_io_bytes_total", "counter",
 	       "Bytes on the wire (IP headers included) sent and received by the process's "
@@ -445,39 +414,44 @@ int pc_prom_render(const struct pc_prom *p, const struct pc_prom_self *self, cha
 	series_family(&b, p, "process_network_io_packets_total", TX_PACKETS, RX_PACKETS);
 	family(&b, "pidcap_unowned_network_io_bytes_total", "counter",
 	       "Bytes on the wire of packets that no process owns (kernel-generated).");
-	put(&b, "pidcap_unowned_network_io_bytes_total{network_io_direction=\"transmit\"} %" PRIu64
+	pc_sb_printf(
+		&b,
+		"pidcap_unowned_network_io_bytes_total{network_io_direction=\"transmit\"} %" PRIu64
 		"\npidcap_unowned_network_io_bytes_total{network_io_direction=\"receive\"} %" PRIu64
-		"\n", p->unowned[TX_BYTES], p->unowned[RX_BYTES]);
+		"\n",
+		p->unowned[TX_BYTES], p->unowned[RX_BYTES]);
 	family(&b, "pidcap_unowned_network_io_packets_total", "counter",
 	       "Packets that no process owns (kernel-generated).");
-	put(&b, "pidcap_unowned_network_io_packets_total{network_io_direction=\"transmit\"} %" PRIu64
-		"\npidcap_unowned_network_io_packets_total{network_io_direction=\"receive\"} %" PRIu64
-		"\n", p->unowned[TX_PACKETS], p->unowned[RX_PACKETS]);
+	pc_sb_printf(&b,
+		     "pidcap_unowned_network_io_packets_total{network_io_direction=\"transmit\"} "
+		     "%" PRIu64 "\npidcap_unowned_network_io_packets_total{network_io_direction="
+				"\"receive\"} %" PRIu64 "\n",
+		     p->unowned[TX_PACKETS], p->unowned[RX_PACKETS]);
 	family(&b, "pidcap_packets_counted_total", "counter",
 	       "Packets counted in the kernel (after the process filters).");
-	put(&b, "pidcap_packets_counted_total %" PRIu64 "\n", self->counted);
+	pc_sb_printf(&b, "pidcap_packets_counted_total %" PRIu64 "\n", self->counted);
 	family(&b, "pidcap_packets_filtered_total", "counter",
 	       "Packets left out by the process filters (--pid, --comm, --uid, --cgroup).");
-	put(&b, "pidcap_packets_filtered_total %" PRIu64 "\n", self->filtered);
+	pc_sb_printf(&b, "pidcap_packets_filtered_total %" PRIu64 "\n", self->filtered);
 	family(&b, "pidcap_packets_dropped_total", "counter",
 	       "Packet records lost in the kernel (ring buffer full).");
-	put(&b, "pidcap_packets_dropped_total %" PRIu64 "\n", self->dropped);
+	pc_sb_printf(&b, "pidcap_packets_dropped_total %" PRIu64 "\n", self->dropped);
 	family(&b, "pidcap_process_events_dropped_total", "counter",
 	       "Process events (exec, fork, exit) lost in the kernel (ring buffer full).");
-	put(&b, "pidcap_process_events_dropped_total %" PRIu64 "\n", self->events_dropped);
+	pc_sb_printf(&b, "pidcap_process_events_dropped_total %" PRIu64 "\n", self->events_dropped);
 	family(&b, "pidcap_flows_map_full_total", "counter",
 	       "Packets not counted because the kernel's flows map was full.");
-	put(&b, "pidcap_flows_map_full_total %" PRIu64 "\n", self->flows_full);
+	pc_sb_printf(&b, "pidcap_flows_map_full_total %" PRIu64 "\n", self->flows_full);
 	family(&b, "pidcap_exporter_series", "gauge", "Process series exported now.");
-	put(&b, "pidcap_exporter_series %zu\n", p->nseries);
+	pc_sb_printf(&b, "pidcap_exporter_series %zu\n", p->nseries);
 	family(&b, "pidcap_exporter_series_overflow_total", "counter",
 	       "Series not created because the series limit was reached.");
-	put(&b, "pidcap_exporter_series_overflow_total %" PRIu64 "\n", p->overflow);
+	pc_sb_printf(&b, "pidcap_exporter_series_overflow_total %" PRIu64 "\n", p->overflow);
 	if (b.oom) {
-		free(b.p);
+		free(b.buf);
 		return -ENOMEM;
 	}
-	*out = b.p;
+	*out = b.buf;
 	*len = b.len;
 	return 0;
 }

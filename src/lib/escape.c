@@ -2,20 +2,11 @@
  * Output is always NUL-terminated and truncated only between whole escapes.
  * Not for parsing, quoting or allocation: callers own the buffers. */
 #include "lib/escape.h"
+#include "lib/strbuf.h"
 
 #include <string.h>
 
 static const char hexdig[] = "0123456789abcdef";
-
-/* Appends s[0..n) if it fits with room for the NUL; 0, or -1 when full. */
-static int put(char *dst, size_t dstsz, size_t *pos, const char *s, size_t n)
-{
-	if (n >= dstsz - *pos)
-		return -1;
-	memcpy(dst + *pos, s, n);
-	*pos += n;
-	return 0;
-}
 
 /* Length (2..4) of the well-formed UTF-8 sequence at s, 0 if ill-formed:
  * no overlongs, no surrogates, nothing above U+10FFFF (RFC 3629). */
@@ -51,11 +42,13 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 size_t pc_escape_json(char *dst, size_t dstsz, const char *src, size_t srclen)
 {
 	const unsigned char *s = (const unsigned char *)src;
-	size_t pos = 0, i = 0, n;
+	struct pc_sb sb;
+	size_t i = 0, n;
 	char esc[6];
 
 	if (!dstsz)
 		return 0;
+	pc_sb_fixed(&sb, dst, dstsz);
 	while (i < srclen) {
 		unsigned char c = s[i];
 		const char *out = esc;
@@ -85,24 +78,25 @@ size_t pc_escape_json(char *dst, size_t dstsz, const char *src, size_t srclen)
 			esc[5] = hexdig[c & 0xf];
 			n = 6;
 		}
-		if (put(dst, dstsz, &pos, out, n))
+		if (pc_sb_put_whole(&sb, out, n))
 			break;
 		/* a kept UTF-8 sequence consumes n source bytes; escapes 1 */
 		i += out == esc ? 1 : n;
 	}
-	dst[pos] = '\0';
-	return pos;
+	return sb.len;
 }
 
 size_t pc_escape_text(char *dst, size_t dstsz, const char *src, size_t srclen,
 		      int space_too)
 {
 	const unsigned char *s = (const unsigned char *)src;
-	size_t pos = 0, i, n;
+	struct pc_sb sb;
+	size_t i, n;
 	char esc[4];
 
 	if (!dstsz)
 		return 0;
+	pc_sb_fixed(&sb, dst, dstsz);
 	for (i = 0; i < srclen; i++) {
 		unsigned char c = s[i];
 
@@ -123,9 +117,8 @@ size_t pc_escape_text(char *dst, size_t dstsz, const char *src, size_t srclen,
 			esc[3] = hexdig[c & 0xf];
 			n = 4;
 		}
-		if (put(dst, dstsz, &pos, esc, n))
+		if (pc_sb_put_whole(&sb, esc, n))
 			break;
 	}
-	dst[pos] = '\0';
-	return pos;
+	return sb.len;
 }

@@ -37,7 +37,8 @@ void pc_owner_describe(struct pc_procs *procs, const struct pc_owner *ow, int va
 		if (p->exe)
 			d->have_exe = snprintf(d->exe, sizeof(d->exe), "%s", p->exe) >= 0;
 		if (p->cmdline)
-			d->have_cmdline = snprintf(d->cmdline, sizeof(d->cmdline), "%s", p->cmdline) >= 0;
+			d->have_cmdline =
+				snprintf(d->cmdline, sizeof(d->cmdline), "%s", p->cmdline) >= 0;
 		d->exited = p->exited;
 	}
 	if (what & PC_DESC_CGROUP) {

@@ -1,6 +1,6 @@
 // sources: src/pcapfile/capfile_read.c src/pcapfile/pcapng_comment.c src/cmd/print.c
 // sources: src/packet/linkhdr.c src/packet/decode.c
-// sources: src/lib/escape.c src/lib/clock.c src/lib/file.c src/lib/htab.c
+// sources: src/lib/escape.c src/lib/clock.c src/lib/file.c src/lib/htab.c src/lib/strbuf.c
 // sources: src/proc/procinfo.c src/proc/owner_desc.c src/proc/procparse.c src/proc/cgroups.c
 /* libFuzzer target for src/pcapfile/capfile_read.c: arbitrary bytes as a pcap or
  * pcapng file, every packet then formatted as text and JSON lines from the

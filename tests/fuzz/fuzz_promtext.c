@@ -1,4 +1,4 @@
-// sources: src/cmd/promtext.c
+// sources: src/cmd/promtext.c src/lib/strbuf.c
 /* libFuzzer target for src/cmd/promtext.c: label escaping of arbitrary bytes
  * with a destination size from the input (valid UTF-8, every quote and
  * backslash escaped, no raw newline, truncation a prefix), and a series
