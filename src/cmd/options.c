@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "capture/capture.h"
@@ -32,6 +33,29 @@ enum {
 
 static const char *const mode_names[] = { "pidcap", "pidcap top", "pidcap exporter" };
 
+/* What parsing an option does with its argument. */
+enum opt_kind {
+	K_CODE,   /* a special case in parse_special() */
+	K_FLAG,   /* int field = 1 */
+	K_COUNT,  /* int field++ (-v -v) */
+	K_U32,    /* uint32_t field, min..max */
+	K_LONG,   /* long field from a uint32 in min..max */
+	K_U64,    /* uint64_t field = uint32 in min..max times scale */
+	K_DOUBLE, /* double field, min..max */
+	K_STR,    /* char * field, a copy; at least min, at most max bytes (0: any) */
+	K_CHOICE, /* int field = index of the argument in choices */
+};
+
+#define F(field) offsetof(struct pc_options, field)
+/* set_off 0 means none: it is the offset of mode, never set by an option */
+_Static_assert(offsetof(struct pc_options, mode) == 0, "set_off 0 is free");
+
+static const char *const backends[] = {
+	[PC_BACKEND_AUTO] = "auto", [PC_BACKEND_EBPF] = "ebpf", [PC_BACKEND_PCAP] = "pcap", NULL
+};
+
+/* One row per option: getopt_long, --help and the value in one place (the
+ * shape of xdp-tools' params.h). Rows with a letter become short options. */
 static const struct pc_opt {
 	const char *name; /* long name or NULL */
 	int has_arg;
@@ -39,34 +63,80 @@ static const struct pc_opt {
 	const char *arg;
 	const char *help;
 	unsigned int modes; /* PC_MODE_* bits where the option exists */
+	enum opt_kind kind;
+	size_t off;         /* the field of struct pc_options */
+	size_t set_off;     /* an int field also set to 1 (uid_set), 0: none */
+	double min, max;    /* bounds of numbers, lengths of strings */
+	uint64_t scale;     /* K_U64 */
+	const char *const *choices;
+	const char *bad;    /* message for a bad argument; %s is the argument */
 } table[] = {
-	{ NULL, 1, 'i', "IFACE", "capture on IFACE only (repeatable; default: all)", M_ALL },
-	{ NULL, 0, 'n', NULL, "do not resolve names (pidcap never does; for tcpdump habits)", M_CAP },
-	{ NULL, 1, 'c', "COUNT", "exit after COUNT packets", M_CAP },
-	{ NULL, 1, 's', "SNAPLEN", "bytes copied per packet (default: 256 when printing, all with -w; at most 65536)", M_CAP },
-	{ NULL, 1, 'Q', "in|out|inout", "direction to capture (default inout)", M_CAP },
-	{ NULL, 0, 'v', NULL, "more detail per packet: tid, user, exe, cmdline, cgroup; -vv: also kernel logs", M_CAP | M_TOP | M_EXP },
-	{ NULL, 0, 'D', NULL, "list the interfaces pidcap can capture on and exit", M_CAP },
-	{ NULL, 1, 'w', "FILE", "write packets to pcapng FILE ('-': stdout) instead of printing them", M_CAP },
-	{ NULL, 1, 'r', "FILE", "read packets from pcap/pcapng FILE ('-': stdin) instead of capturing", M_CAP },
-	{ NULL, 1, 'C', "SIZE", "with -w: start a new file (FILE1, FILE2...) past SIZE million bytes", M_CAP },
-	{ NULL, 1, 'W', "COUNT", "with -C: reuse COUNT files in a ring; with -G: stop after COUNT files", M_CAP },
-	{ NULL, 1, 'G', "SECONDS", "with -w: start a new file every SECONDS (FILE may hold strftime %-escapes)", M_CAP },
-	{ "print", 0, OPT_PRINT, NULL, "with -w: print the packets too", M_CAP },
-	{ "json", 0, OPT_JSON, NULL, "one JSON object per packet per line", M_CAP | M_TOP },
-	{ "pid", 1, OPT_PID, "PID", "only packets of process PID (repeatable)", M_ALL },
-	{ "comm", 1, OPT_COMM, "NAME", "only packets of processes whose command name is NAME", M_ALL },
-	{ "uid", 1, OPT_UID, "UID", "only packets of processes running as UID", M_ALL },
-	{ "cgroup", 1, OPT_CGROUP, "PATH", "only packets of processes in cgroup v2 PATH", M_ALL },
-	{ "help", 0, OPT_HELP, NULL, "show this help and exit", M_ALL },
-	{ "version", 0, OPT_VERSION, NULL, "show the version and exit", M_ALL },
-	{ "backend", 1, OPT_BACKEND, "ebpf|pcap|auto", "capture with eBPF, or libpcap + sock_diag + /proc lookups (fewer packets attributed); auto: eBPF if it loads (default)", M_ALL },
-	{ NULL, 1, 'd', "SECONDS", "top: refresh every SECONDS (default 1)", M_TOP },
-	{ NULL, 1, 'n', "ITERATIONS", "top: stop after ITERATIONS refreshes", M_TOP },
-	{ "batch", 0, OPT_BATCH, NULL, "top: print a text (or --json) snapshot per interval, no curses", M_TOP },
-	{ "listen", 1, OPT_LISTEN, "ADDR:PORT", "exporter: serve /metrics here (default 127.0.0.1:9888)", M_EXP },
-	{ "by-exe", 0, OPT_BY_EXE, NULL, "exporter: one series per executable, not per pid", M_EXP },
-	{ "grace", 1, OPT_GRACE, "SECONDS", "exporter: keep series of exited processes this long (default 300)", M_EXP },
+	{ NULL, 1, 'i', "IFACE", "capture on IFACE only (repeatable; default: all)", M_ALL,
+	  .kind = K_CODE },
+	{ NULL, 0, 'n', NULL, "do not resolve names (pidcap never does; for tcpdump habits)", M_CAP,
+	  .kind = K_FLAG, .off = F(numeric) },
+	{ NULL, 1, 'c', "COUNT", "exit after COUNT packets", M_CAP,
+	  .kind = K_LONG, .off = F(count), .min = 1, .max = UINT32_MAX,
+	  .bad = "invalid packet count '%s' for -c: want a number >= 1" },
+	{ NULL, 1, 's', "SNAPLEN", "bytes copied per packet (default: 256 when printing, all with -w; at most 65536)", M_CAP,
+	  .kind = K_CODE },
+	{ NULL, 1, 'Q', "in|out|inout", "direction to capture (default inout)", M_CAP,
+	  .kind = K_CODE },
+	{ NULL, 0, 'v', NULL, "more detail per packet: tid, user, exe, cmdline, cgroup; -vv: also kernel logs", M_CAP | M_TOP | M_EXP,
+	  .kind = K_COUNT, .off = F(verbose) },
+	{ NULL, 0, 'D', NULL, "list the interfaces pidcap can capture on and exit", M_CAP,
+	  .kind = K_FLAG, .off = F(list_ifaces) },
+	{ NULL, 1, 'w', "FILE", "write packets to pcapng FILE ('-': stdout) instead of printing them", M_CAP,
+	  .kind = K_STR, .off = F(write_file), .min = 1, .max = 0,
+	  .bad = "-w wants a file name ('-' for stdout)" },
+	{ NULL, 1, 'r', "FILE", "read packets from pcap/pcapng FILE ('-': stdin) instead of capturing", M_CAP,
+	  .kind = K_STR, .off = F(read_file), .min = 1, .max = 0,
+	  .bad = "-r wants a file name ('-' for stdin)" },
+	{ NULL, 1, 'C', "SIZE", "with -w: start a new file (FILE1, FILE2...) past SIZE million bytes", M_CAP,
+	  .kind = K_U64, .off = F(rotate_bytes), .min = 1, .max = 1000000, .scale = 1000000,
+	  .bad = "invalid file size '%s' for -C: want 1 to 1000000 (millions of bytes)" },
+	{ NULL, 1, 'W', "COUNT", "with -C: reuse COUNT files in a ring; with -G: stop after COUNT files", M_CAP,
+	  .kind = K_U32, .off = F(ring_files), .min = 1, .max = 1000000,
+	  .bad = "invalid file count '%s' for -W: want 1 to 1000000" },
+	{ NULL, 1, 'G', "SECONDS", "with -w: start a new file every SECONDS (FILE may hold strftime %-escapes)", M_CAP,
+	  .kind = K_U32, .off = F(rotate_secs), .min = 1, .max = 31 * 24 * 3600,
+	  .bad = "invalid interval '%s' for -G: want 1 to 2678400 seconds" },
+	{ "print", 0, OPT_PRINT, NULL, "with -w: print the packets too", M_CAP,
+	  .kind = K_FLAG, .off = F(print) },
+	{ "json", 0, OPT_JSON, NULL, "one JSON object per packet per line", M_CAP | M_TOP,
+	  .kind = K_FLAG, .off = F(json) },
+	{ "pid", 1, OPT_PID, "PID", "only packets of process PID (repeatable)", M_ALL,
+	  .kind = K_CODE },
+	{ "comm", 1, OPT_COMM, "NAME", "only packets of processes whose command name is NAME", M_ALL,
+	  .kind = K_STR, .off = F(comm), .min = 1, .max = 15,
+	  .bad = "invalid --comm '%s': a command name has 1 to 15 characters" },
+	{ "uid", 1, OPT_UID, "UID", "only packets of processes running as UID", M_ALL,
+	  .kind = K_U32, .off = F(uid), .set_off = F(uid_set), .min = 0, .max = UINT32_MAX - 1,
+	  .bad = "invalid uid '%s' for --uid: want a number" },
+	{ "cgroup", 1, OPT_CGROUP, "PATH", "only packets of processes in cgroup v2 PATH", M_ALL,
+	  .kind = K_STR, .off = F(cgroup) },
+	{ "help", 0, OPT_HELP, NULL, "show this help and exit", M_ALL,
+	  .kind = K_CODE },
+	{ "version", 0, OPT_VERSION, NULL, "show the version and exit", M_ALL,
+	  .kind = K_CODE },
+	{ "backend", 1, OPT_BACKEND, "ebpf|pcap|auto", "capture with eBPF, or libpcap + sock_diag + /proc lookups (fewer packets attributed); auto: eBPF if it loads (default)", M_ALL,
+	  .kind = K_CHOICE, .off = F(backend), .choices = backends,
+	  .bad = "invalid --backend '%s': want ebpf, pcap or auto" },
+	{ NULL, 1, 'd', "SECONDS", "top: refresh every SECONDS (default 1)", M_TOP,
+	  .kind = K_DOUBLE, .off = F(delay), .min = 0.1, .max = 3600,
+	  .bad = "invalid delay '%s' for -d: want seconds from 0.1 to 3600" },
+	{ NULL, 1, 'n', "ITERATIONS", "top: stop after ITERATIONS refreshes", M_TOP,
+	  .kind = K_LONG, .off = F(iterations), .min = 1, .max = UINT32_MAX,
+	  .bad = "invalid iterations '%s' for -n: want a number >= 1" },
+	{ "batch", 0, OPT_BATCH, NULL, "top: print a text (or --json) snapshot per interval, no curses", M_TOP,
+	  .kind = K_FLAG, .off = F(batch) },
+	{ "listen", 1, OPT_LISTEN, "ADDR:PORT", "exporter: serve /metrics here (default 127.0.0.1:9888)", M_EXP,
+	  .kind = K_STR, .off = F(listen) },
+	{ "by-exe", 0, OPT_BY_EXE, NULL, "exporter: one series per executable, not per pid", M_EXP,
+	  .kind = K_FLAG, .off = F(by_exe) },
+	{ "grace", 1, OPT_GRACE, "SECONDS", "exporter: keep series of exited processes this long (default 300)", M_EXP,
+	  .kind = K_U32, .off = F(grace_secs), .min = 0, .max = 86400 * 7,
+	  .bad = "invalid --grace '%s': want seconds from 0 to 604800" },
 };
 
 #define NOPTS (sizeof(table) / sizeof(table[0]))
@@ -154,32 +224,27 @@ static int add_string(char ***arr, size_t *n, const char *s)
 	return 0;
 }
 
-int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, size_t errlen)
+/* The row of option c in this mode (-n differs between modes). */
+static const struct pc_opt *row_of(int c, enum pc_mode mode)
 {
-	struct option longopts[NOPTS + 1];
-	char shortopts[2 * NOPTS + 3], *p = shortopts;
-	size_t i, nlong = 0;
-	uint32_t v;
-	int c, rest, dashes = -1;
-	const char *last_optarg = NULL;
+	size_t i;
 
-	memset(o, 0, sizeof(*o));
-	o->snaplen = 262144;
-	o->want_in = o->want_out = 1;
-	o->delay = 1.0;
-	o->grace_secs = 300;
-	if (argc > 1 && !strcmp(argv[1], "top"))
-		o->mode = PC_MODE_TOP;
-	else if (argc > 1 && !strcmp(argv[1], "exporter"))
-		o->mode = PC_MODE_EXPORTER;
-	if (o->mode != PC_MODE_CAPTURE) {
-		argc--; /* parse as if the mode word were the program name */
-		argv++;
-	}
+	for (i = 0; i < NOPTS; i++)
+		if (table[i].val == c && (table[i].modes & (1u << mode)))
+			return &table[i];
+	return NULL;
+}
+
+/* getopt_long's short option string and long options for one mode. */
+static void build_getopt(enum pc_mode mode, char *shortopts, struct option *longopts)
+{
+	char *p = shortopts;
+	size_t i, nlong = 0;
+
 	*p++ = '+'; /* stop at the first non-option: the expression or "--" */
 	*p++ = ':'; /* a missing argument is ':', not '?' */
 	for (i = 0; i < NOPTS; i++) {
-		if (!(table[i].modes & (1u << o->mode)))
+		if (!(table[i].modes & (1u << mode)))
 			continue;
 		if (table[i].name)
 			longopts[nlong++] = (struct option){ table[i].name, table[i].has_arg, NULL,
@@ -192,200 +257,133 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 	}
 	*p = 0;
 	memset(&longopts[nlong], 0, sizeof(longopts[0]));
-	opterr = 0;
-	optind = 0; /* glibc: 0 resets getopt fully, for repeated parses */
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		last_optarg = optarg;
-		switch (c) {
-		case 'i':
-			if (add_string(&o->ifaces, &o->nifaces, optarg))
-				goto nomem;
-			break;
-		case 'n':
-			if (o->mode != PC_MODE_TOP) {
-				o->numeric = 1;
-				break;
-			}
-			if (parse_u32(optarg, &v, 1, UINT32_MAX)) {
-				snprintf(err, errlen, "invalid iterations '%s' for -n: want a number >= 1", optarg);
-				return -EINVAL;
-			}
-			o->iterations = v;
-			break;
-		case 'd': {
-			char *end;
+}
 
-			errno = 0;
-			o->delay = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(o->delay >= 0.1 && o->delay <= 3600)) {
-				snprintf(err, errlen, "invalid delay '%s' for -d: want seconds from 0.1 to 3600", optarg);
-				return -EINVAL;
-			}
-			break;
-		}
-		case OPT_BATCH:
-			o->batch = 1;
-			break;
-		case OPT_LISTEN:
-			free(o->listen);
-			o->listen = strdup(optarg);
-			if (!o->listen)
-				goto nomem;
-			break;
-		case OPT_BY_EXE:
-			o->by_exe = 1;
-			break;
-		case OPT_GRACE:
-			if (parse_u32(optarg, &v, 0, 86400 * 7)) {
-				snprintf(err, errlen, "invalid --grace '%s': want seconds from 0 to 604800", optarg);
-				return -EINVAL;
-			}
-			o->grace_secs = v;
-			break;
-		case 'c':
-			if (parse_u32(optarg, &v, 1, UINT32_MAX)) {
-				snprintf(err, errlen, "invalid packet count '%s' for -c: want a number >= 1", optarg);
-				return -EINVAL;
-			}
-			o->count = v;
-			break;
-		case 's':
-			if (parse_u32(optarg, &v, 0, 262144)) {
-				snprintf(err, errlen, "invalid snaplen '%s' for -s: want 0 to 262144 (0 = 262144)", optarg);
-				return -EINVAL;
-			}
-			o->snaplen = v ? v : 262144;
-			o->snaplen_set = 1;
-			break;
-		case 'Q':
-			if (!strcmp(optarg, "in")) {
-				o->want_in = 1, o->want_out = 0;
-			} else if (!strcmp(optarg, "out")) {
-				o->want_in = 0, o->want_out = 1;
-			} else if (!strcmp(optarg, "inout")) {
-				o->want_in = o->want_out = 1;
-			} else {
-				snprintf(err, errlen, "invalid direction '%s' for -Q: want in, out or inout", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'D':
-			o->list_ifaces = 1;
-			break;
-		case 'w':
-		case 'r':
-			if (!*optarg) {
-				snprintf(err, errlen, "-%c wants a file name ('-' for std%s)", c,
-					 c == 'w' ? "out" : "in");
-				return -EINVAL;
-			}
-			free(c == 'w' ? o->write_file : o->read_file);
-			if (c == 'w')
-				o->write_file = strdup(optarg);
-			else
-				o->read_file = strdup(optarg);
-			if (!(c == 'w' ? o->write_file : o->read_file))
-				goto nomem;
-			break;
-		case 'C':
-			if (parse_u32(optarg, &v, 1, 1000000)) {
-				snprintf(err, errlen, "invalid file size '%s' for -C: want 1 to 1000000 (millions of bytes)", optarg);
-				return -EINVAL;
-			}
-			o->rotate_bytes = (uint64_t)v * 1000000;
-			break;
-		case 'W':
-			if (parse_u32(optarg, &v, 1, 1000000)) {
-				snprintf(err, errlen, "invalid file count '%s' for -W: want 1 to 1000000", optarg);
-				return -EINVAL;
-			}
-			o->ring_files = v;
-			break;
-		case 'G':
-			if (parse_u32(optarg, &v, 1, 31 * 24 * 3600)) {
-				snprintf(err, errlen, "invalid interval '%s' for -G: want 1 to 2678400 seconds", optarg);
-				return -EINVAL;
-			}
-			o->rotate_secs = v;
-			break;
-		case OPT_PRINT:
-			o->print = 1;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case OPT_PID: {
-			uint32_t *pids;
+/* Stores the value of a plain option as its row says. Returns 0, -EINVAL
+ * (err says why) or -ENOMEM. */
+static int set_value(struct pc_options *o, const struct pc_opt *t, const char *arg, char *err,
+		     size_t errlen)
+{
+	char *field = (char *)o + t->off, *end, *copy;
+	size_t len;
+	uint32_t v = 0;
+	int bad = 0, i;
 
-			if (parse_u32(optarg, &v, 1, INT_MAX)) {
-				snprintf(err, errlen, "invalid pid '%s' for --pid: want a number >= 1", optarg);
-				return -EINVAL;
+	switch (t->kind) {
+	case K_FLAG:
+		*(int *)field = 1;
+		break;
+	case K_COUNT:
+		(*(int *)field)++;
+		break;
+	case K_U32:
+	case K_LONG:
+	case K_U64:
+		bad = parse_u32(arg, &v, (uint32_t)t->min, (uint32_t)t->max);
+		if (bad)
+			break;
+		if (t->kind == K_U32)
+			*(uint32_t *)field = v;
+		else if (t->kind == K_LONG)
+			*(long *)field = v;
+		else
+			*(uint64_t *)field = (uint64_t)v * t->scale;
+		break;
+	case K_DOUBLE:
+		errno = 0;
+		*(double *)field = strtod(arg, &end);
+		bad = errno || *end || end == arg ||
+		      !(*(double *)field >= t->min && *(double *)field <= t->max);
+		break;
+	case K_STR:
+		len = strlen(arg);
+		bad = len < (size_t)t->min || (t->max && len > (size_t)t->max);
+		if (bad)
+			break;
+		copy = strdup(arg);
+		if (!copy)
+			return -ENOMEM;
+		free(*(char **)field);
+		*(char **)field = copy;
+		break;
+	case K_CHOICE:
+		bad = 1;
+		for (i = 0; bad && t->choices[i]; i++)
+			if (!strcmp(arg, t->choices[i])) {
+				*(int *)field = i;
+				bad = 0;
 			}
-			pids = realloc(o->pids, (o->npids + 1) * sizeof(*pids));
-			if (!pids)
-				goto nomem;
-			o->pids = pids;
-			o->pids[o->npids++] = v;
-			break;
-		}
-		case OPT_COMM:
-			if (!*optarg || strlen(optarg) > 15) {
-				snprintf(err, errlen, "invalid --comm '%s': a command name has 1 to 15 characters", optarg);
-				return -EINVAL;
-			}
-			free(o->comm);
-			o->comm = strdup(optarg);
-			if (!o->comm)
-				goto nomem;
-			break;
-		case OPT_UID:
-			if (parse_u32(optarg, &v, 0, UINT32_MAX - 1)) {
-				snprintf(err, errlen, "invalid uid '%s' for --uid: want a number", optarg);
-				return -EINVAL;
-			}
-			o->uid_set = 1;
-			o->uid = v;
-			break;
-		case OPT_CGROUP:
-			free(o->cgroup);
-			o->cgroup = strdup(optarg);
-			if (!o->cgroup)
-				goto nomem;
-			break;
-		case OPT_BACKEND:
-			if (!strcmp(optarg, "auto")) {
-				o->backend = PC_BACKEND_AUTO;
-			} else if (!strcmp(optarg, "ebpf")) {
-				o->backend = PC_BACKEND_EBPF;
-			} else if (!strcmp(optarg, "pcap")) {
-				o->backend = PC_BACKEND_PCAP;
-			} else {
-				snprintf(err, errlen, "invalid --backend '%s': want ebpf, pcap or auto", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_HELP:
-			o->help = 1;
-			return 0;
-		case OPT_VERSION:
-			o->version = 1;
-			return 0;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			if (optopt && optopt < 256)
-				snprintf(err, errlen, "unknown option '-%c'", optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
-			return -EINVAL;
-		}
+		break;
+	case K_CODE:
+		return -EINVAL; /* not a plain value */
 	}
-	/* What is left: [expression...] [-- COMMAND ARGS...] */
-	rest = optind;
+	if (bad) {
+		snprintf(err, errlen, t->bad, arg);
+		return -EINVAL;
+	}
+	if (t->set_off)
+		*(int *)((char *)o + t->set_off) = 1;
+	return 0;
+}
+
+/* The options that are more than a value. Returns 0, 1 to stop parsing
+ * (--help, --version), -EINVAL or -ENOMEM. */
+static int parse_special(struct pc_options *o, int c, const char *arg, char *err, size_t errlen)
+{
+	uint32_t v, *pids;
+
+	switch (c) {
+	case 'i':
+		return add_string(&o->ifaces, &o->nifaces, arg);
+	case 's':
+		if (parse_u32(arg, &v, 0, 262144)) {
+			snprintf(err, errlen, "invalid snaplen '%s' for -s: want 0 to 262144 (0 = 262144)", arg);
+			return -EINVAL;
+		}
+		o->snaplen = v ? v : 262144;
+		o->snaplen_set = 1;
+		return 0;
+	case 'Q':
+		if (!strcmp(arg, "in")) {
+			o->want_in = 1, o->want_out = 0;
+		} else if (!strcmp(arg, "out")) {
+			o->want_in = 0, o->want_out = 1;
+		} else if (!strcmp(arg, "inout")) {
+			o->want_in = o->want_out = 1;
+		} else {
+			snprintf(err, errlen, "invalid direction '%s' for -Q: want in, out or inout", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_PID:
+		if (parse_u32(arg, &v, 1, INT_MAX)) {
+			snprintf(err, errlen, "invalid pid '%s' for --pid: want a number >= 1", arg);
+			return -EINVAL;
+		}
+		pids = realloc(o->pids, (o->npids + 1) * sizeof(*pids));
+		if (!pids)
+			return -ENOMEM;
+		o->pids = pids;
+		o->pids[o->npids++] = v;
+		return 0;
+	case OPT_HELP:
+		o->help = 1;
+		return 1;
+	case OPT_VERSION:
+		o->version = 1;
+		return 1;
+	}
+	return -EINVAL;
+}
+
+/* What is left after the options: [expression...] [-- COMMAND ARGS...].
+ * rest: the first argument getopt did not take; last_optarg: the argument
+ * of the last option. Returns 0, -EINVAL or -ENOMEM. */
+static int parse_rest(struct pc_options *o, int argc, char **argv, int rest,
+		      const char *last_optarg, char *err, size_t errlen)
+{
+	int c, dashes = -1;
+
 	/* getopt consumed a "--" separator, unless it was an option's argument */
 	if (rest > 1 && !strcmp(argv[rest - 1], "--") && argv[rest - 1] != last_optarg)
 		dashes = rest - 1;
@@ -405,9 +403,15 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 		if (end > rest) {
 			o->filter = join_args(&argv[rest], end - rest);
 			if (!o->filter)
-				goto nomem;
+				return -ENOMEM;
 		}
 	}
+	return 0;
+}
+
+/* Options that do not go together. Returns 0 or -EINVAL. */
+static int check_combinations(const struct pc_options *o, char *err, size_t errlen)
+{
 	if (o->mode != PC_MODE_CAPTURE && o->filter) {
 		snprintf(err, errlen, "%s takes no filter expression ('%s')", mode_names[o->mode],
 			 o->filter);
@@ -431,9 +435,59 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 		return -EINVAL;
 	}
 	return 0;
-nomem:
-	snprintf(err, errlen, "out of memory");
-	return -ENOMEM;
+}
+
+int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	struct option longopts[NOPTS + 1];
+	char shortopts[2 * NOPTS + 3];
+	const char *last_optarg = NULL;
+	const struct pc_opt *t;
+	int c, ret = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->snaplen = 262144;
+	o->want_in = o->want_out = 1;
+	o->delay = 1.0;
+	o->grace_secs = 300;
+	if (argc > 1 && !strcmp(argv[1], "top"))
+		o->mode = PC_MODE_TOP;
+	else if (argc > 1 && !strcmp(argv[1], "exporter"))
+		o->mode = PC_MODE_EXPORTER;
+	if (o->mode != PC_MODE_CAPTURE) {
+		argc--; /* parse as if the mode word were the program name */
+		argv++;
+	}
+	build_getopt(o->mode, shortopts, longopts);
+	opterr = 0;
+	optind = 0; /* glibc: 0 resets getopt fully, for repeated parses */
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		last_optarg = optarg;
+		t = c == ':' || c == '?' ? NULL : row_of(c, o->mode);
+		if (t && t->kind != K_CODE)
+			ret = set_value(o, t, optarg, err, errlen);
+		else if (t)
+			ret = parse_special(o, c, optarg, err, errlen);
+		else if (c == ':')
+			snprintf(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
+		else if (optopt && optopt < 256)
+			snprintf(err, errlen, "unknown option '-%c'", optopt);
+		else
+			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+		if (!t)
+			return -EINVAL;
+		if (ret == 1) /* --help, --version */
+			return 0;
+		if (ret)
+			goto out;
+	}
+	ret = parse_rest(o, argc, argv, optind, last_optarg, err, errlen);
+	if (!ret)
+		ret = check_combinations(o, err, errlen);
+out:
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	return ret;
 }
 
 void pc_options_free(struct pc_options *o)

@@ -1,5 +1,6 @@
-/* Command line of pidcap: one table gives getopt_long its options and
- * --help its text. Not for acting on options: main.c does that. */
+/* Command line of pidcap: one table gives getopt_long its options, --help
+ * its text and each plain option its field and bounds. Not for acting on
+ * options: main.c, top.c and exporter.c do that. */
 #ifndef PIDCAP_OPTIONS_H
 #define PIDCAP_OPTIONS_H
 
