@@ -39,8 +39,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # Pure parsers and formatters: the code the unit tests and fuzzers link.
 # (not the event loops, the curses view and the HTTP server: top, exporter,
 # counting)
-PURE_SRCS := $(filter-out src/capture/ebpf.c src/cmd/main.c src/cmd/session.c src/cmd/top.c \
-	src/cmd/topview.c src/cmd/exporter.c src/cmd/counting.c,$(SRCS))
+PURE_SRCS := $(filter-out src/capture/ebpf.c src/cmd/main.c src/cmd/live.c src/cmd/session.c \
+	src/cmd/top.c src/cmd/topview.c src/cmd/exporter.c src/cmd/counting.c,$(SRCS))
 
 .PHONY: all deps test-deps run check check-kernels unit e2e fuzz clean bench install
 

@@ -1,6 +1,6 @@
 /* Parses pidcap's command line from a single option table, which also
  * prints --help. tcpdump's letters where the meaning is the same.
- * Not for validating against the system (interfaces, pids): main.c does. */
+ * Not for validating against the system (interfaces, pids): live.c does. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

@@ -1,12 +1,14 @@
 /* Command line of pidcap: one table gives getopt_long its options, --help
  * its text and each plain option its field and bounds. Not for acting on
- * options: main.c, top.c and exporter.c do that. */
+ * options: live.c, top.c and exporter.c do that. */
 #ifndef PIDCAP_OPTIONS_H
 #define PIDCAP_OPTIONS_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#define PIDCAP_VERSION "0.1.0"
 
 enum pc_mode {
 	PC_MODE_CAPTURE,  /* pidcap [options] [expression] */

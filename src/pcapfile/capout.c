@@ -1,7 +1,7 @@
 /* Capture files for -w: rotation by size (-C, ring of -W files) and time
  * (-G, strftime names), one pcapng writer carried across files so interface
  * ids stay the same, and each packet's process from the process cache.
- * Not for the block layout (pcapng_write.c) or the event loop (main.c). */
+ * Not for the block layout (pcapng_write.c) or the event loop (cmd/live.c). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Unit tests of src/cmd/options.c: defaults, every option, the "--" split
  * between expression and command, every usage error and --help's text.
- * Not for acting on options (main.c): only what the parser fills in. */
+ * Not for acting on options (cmd/live.c): only what the parser fills in. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -510,7 +510,7 @@ TEST(usage)
 }
 
 /* Regression (was a bug): src/cmd/options.c:44 (and the -s error at line 248) say the default
- * snapshot length is 262144, but main.c (HEAD line 362) captures
+ * snapshot length is 262144, but cmd/live.c captures
  * PRINT_SNAPLEN (256) bytes when -s is not given (as the README says),
  * 262144 only with -w, and caps every snaplen at 65536 (line 363): no run
  * ever copies 262144 bytes. */
