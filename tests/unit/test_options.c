@@ -509,10 +509,10 @@ TEST(usage)
 	free(u);
 }
 
-/* Regression (was a bug): src/cmd/options.c:44 (and the -s error at line 248) say the default
+/* Regression (was a bug): src/cmd/options.c (the help of -s, its error) says the default
  * snapshot length is 262144, but cmd/live.c captures
  * PRINT_SNAPLEN (256) bytes when -s is not given (as the README says),
- * 262144 only with -w, and caps every snaplen at 65536 (line 363): no run
+ * 262144 only with -w, and caps every snaplen at 65536: no run
  * ever copies 262144 bytes. */
 TEST(usage_snaplen_default_matches_main)
 {
