@@ -26,16 +26,21 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # The same programs without kfuncs, for kernels before 6.2 (chosen at run time)
 BPF_COMPAT_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.compat.bpf.o,$(BPF_SRCS))
-LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+# src/ is one directory per stage (docs/ARCHITECTURE.md); objects mirror it
+# under $(OUT)/obj/.
+SRCS     := $(wildcard src/*/*.c)
+HDRS     := $(wildcard src/*/*.h)
+LIB_SRCS := $(filter-out src/cmd/main.c,$(SRCS))
 LIB_OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # Pure parsers and formatters: the code the unit tests and fuzzers link.
-# (not the event loops, the curses view and the HTTP server: top, exporter)
-PURE_SRCS := $(filter-out src/capture.c src/main.c src/session.c src/top.c src/topview.c \
-	src/exporter.c,$(wildcard src/*.c))
+# (not the event loops, the curses view and the HTTP server: top, exporter,
+# counting)
+PURE_SRCS := $(filter-out src/capture/ebpf.c src/cmd/main.c src/cmd/live.c src/cmd/session.c \
+	src/cmd/top.c src/cmd/topview.c src/cmd/exporter.c src/cmd/counting.c,$(SRCS))
 
 .PHONY: all deps test-deps run check check-kernels unit e2e fuzz clean bench install
 
@@ -81,23 +86,37 @@ $(OUT)/pidcap_compat.skel.h: $(OUT)/pidcap_compat.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name pidcap_compat_bpf > $@
 
-$(OUT)/obj/%.o: src/%.c $(wildcard src/*.h) bpf/records.h $(OUT)/pidcap.skel.h $(OUT)/pidcap_compat.skel.h
+$(OUT)/obj/%.o: src/%.c $(HDRS) bpf/records.h $(OUT)/pidcap.skel.h $(OUT)/pidcap_compat.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(PC_CFLAGS) -c $< -o $@
 
-$(OUT)/pidcap: $(OUT)/obj/main.o $(LIB_OBJS)
+$(OUT)/pidcap: $(OUT)/obj/cmd/main.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(PC_CFLAGS) $^ -o $@ $(PC_LDLIBS) $(LDLIBS)
 
 run: deps all
 	$(OUT)/pidcap $(ARGS)
 
-# Unit tests: built with ASan and UBSan against the pure sources.
-$(OUT)/tests/test_%: tests/unit/test_%.c $(PURE_SRCS) $(wildcard src/*.h) tests/unit/unit.h
+# Unit tests: the pure sources are compiled once with ASan and UBSan into
+# one static library that every test links (only the objects it uses).
+SAN_OBJS := $(patsubst src/%.c,$(OUT)/san/obj/%.o,$(PURE_SRCS))
+SAN_LIB  := $(OUT)/san/libpidcap_pure.a
+
+$(OUT)/san/obj/%.o: src/%.c $(HDRS) bpf/records.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(PURE_SRCS) -o $@ $(PC_LDLIBS)
+	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(SAN_LIB): $(SAN_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB) -o $@ $(PC_LDLIBS)
 
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs every test layer in order: unit tests (ASan/UBSan), golden -r
+# Runs every test layer in order: the layering rule of src/
+# (docs/ARCHITECTURE.md), unit tests (ASan/UBSan), golden -r
 # output of committed capture files, a short fuzz run
 # of every parser of untrusted input, the man page against --help (docs),
 # end-to-end tests as root with
@@ -26,6 +27,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "check: SKIP is not allowed: the end-to-end tests need root (eBPF); run make check as root" >&2
 	exit 1
 fi
+layer layering python3 tests/layering/check_layers.py src
 layer unit make --no-print-directory OUT="$OUT" unit
 layer golden tests/golden/run.sh "$OUT/pidcap"
 layer fuzz tests/fuzz/run.sh "$FUZZ_SECONDS" "$OUT/fuzz"

@@ -1,5 +1,8 @@
-// sources: src/capfile_read.c src/procmeta.c src/print.c src/decode.c src/escape.c src/procinfo.c src/procparse.c src/cgroups.c
-/* libFuzzer target for src/capfile_read.c: arbitrary bytes as a pcap or
+// sources: src/pcapfile/capfile_read.c src/pcapfile/pcapng_comment.c src/cmd/print.c
+// sources: src/packet/linkhdr.c src/packet/decode.c
+// sources: src/lib/escape.c src/lib/clock.c src/lib/file.c src/lib/htab.c src/lib/strbuf.c
+// sources: src/proc/procinfo.c src/proc/owner_desc.c src/proc/procparse.c src/proc/cgroups.c
+/* libFuzzer target for src/pcapfile/capfile_read.c: arbitrary bytes as a pcap or
  * pcapng file, every packet then formatted as text and JSON lines from the
  * file's process info (the -r path), with invariants checked by trapping.
  * Not for the writer or the live printer. */
@@ -8,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capfile_read.h"
-#include "print.h"
+#include "pcapfile/capfile_read.h"
+#include "cmd/print.h"
 
 static void check(int cond)
 {

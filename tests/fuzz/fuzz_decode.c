@@ -1,5 +1,5 @@
-// sources: src/decode.c
-/* libFuzzer target for src/decode.c: arbitrary bytes as an IP packet, then
+// sources: src/packet/decode.c
+/* libFuzzer target for src/packet/decode.c: arbitrary bytes as an IP packet, then
  * the summary and address formatters, with invariants checked by trapping.
  * Not for escaping (fuzz_escape.c) or link-layer input. */
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "decode.h"
+#include "packet/decode.h"
 
 static void check(int cond)
 {

@@ -1,12 +1,12 @@
-// sources: src/escape.c
-/* libFuzzer target for src/escape.c: both escapers on arbitrary bytes with a
+// sources: src/lib/escape.c
+/* libFuzzer target for src/lib/escape.c: both escapers on arbitrary bytes with a
  * destination size taken from the input, output invariants checked.
  * Not for the decoder (fuzz_decode.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
+#include "lib/escape.h"
 
 static void check(int cond)
 {

@@ -1,5 +1,5 @@
-// sources: src/procparse.c
-/* libFuzzer target for the /proc parsers of src/procinfo.c: every input goes
+// sources: src/proc/procparse.c
+/* libFuzzer target for the /proc parsers of src/proc/procinfo.c: every input goes
  * through the stat, status, cgroup and mountinfo parsers and the argv joiner,
  * output invariants checked. Not for the cache itself (unit tests do that). */
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procinfo.h"
+#include "proc/procinfo.h"
 
 static void check(int cond)
 {

@@ -1,5 +1,5 @@
-// sources: src/promtext.c
-/* libFuzzer target for src/promtext.c: label escaping of arbitrary bytes
+// sources: src/cmd/promtext.c src/lib/strbuf.c
+/* libFuzzer target for src/cmd/promtext.c: label escaping of arbitrary bytes
  * with a destination size from the input (valid UTF-8, every quote and
  * backslash escaped, no raw newline, truncation a prefix), and a series
  * table driven by the input whose counters must never go backwards.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "promtext.h"
+#include "cmd/promtext.h"
 
 static void check(int cond)
 {

@@ -1,18 +1,19 @@
-// sources: src/sockdiag.c src/procconn.c src/procfd.c src/procparse.c src/linkhdr.c
+// sources: src/fallback/sockdiag.c src/fallback/procconn.c src/fallback/procfd.c
+// sources: src/proc/procparse.c src/packet/linkhdr.c src/lib/file.c src/fallback/netlink.c
 /* libFuzzer target for the fallback backend's parsers of kernel bytes:
- * sock_diag replies and destroy notifications (src/sockdiag.c), proc
- * connector events (src/procconn.c), /proc/PID/fd link targets
- * (src/procfd.c) and libpcap's link-layer headers (src/linkhdr.c). The
+ * sock_diag replies and destroy notifications (src/fallback/sockdiag.c), proc
+ * connector events (src/fallback/procconn.c), /proc/PID/fd link targets
+ * (src/fallback/procfd.c) and libpcap's link-layer headers (src/packet/linkhdr.c). The
  * first byte picks the parser; invariants are checked by trapping.
  * Not for the I/O around them. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <pcap/dlt.h>
-#include "linkhdr.h"
-#include "procconn.h"
-#include "procfd.h"
-#include "sockdiag.h"
+#include "packet/linkhdr.h"
+#include "fallback/procconn.h"
+#include "fallback/procfd.h"
+#include "fallback/sockdiag.h"
 
 static size_t seen;
 

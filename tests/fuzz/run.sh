@@ -8,8 +8,9 @@
 #   OUTDIR/corpus/<X>/     working copy of tests/fuzz/corpus/<X>/ (grows)
 #   OUTDIR/<target>.log    build and run output
 #   OUTDIR/<target>-crash-* etc.   inputs that crashed
-# A target links src/decode.c src/escape.c unless its first line is
+# A target links src/packet/decode.c src/lib/escape.c unless it has lines
 #   // sources: src/a.c src/b.c
+# at its top (all of them count, so long lists can wrap).
 # Environment: CLANG (default clang), FUZZ_FLAGS (extra libFuzzer options).
 
 usage() {
@@ -29,7 +30,7 @@ cd "$(dirname "$0")/../.." || exit 2
 CLANG=${CLANG:-clang}
 CFLAGS="-g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Ibpf"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-DEFAULT_SOURCES="src/decode.c src/escape.c"
+DEFAULT_SOURCES="src/packet/decode.c src/lib/escape.c"
 
 pass=0
 fail=0
@@ -38,7 +39,7 @@ for f in tests/fuzz/fuzz_*.c; do
 	target=$(basename "$f" .c)
 	name=${target#fuzz_}
 	log=$out/$target.log
-	sources=$(sed -n '1s|^// *sources: *||p' "$f")
+	sources=$(sed -n '1,/^[^/]/s|^// *sources: *||p' "$f" | tr '\n' ' ')
 	[ -n "$sources" ] || sources=$DEFAULT_SOURCES
 
 	# shellcheck disable=SC2086 # word splitting of flag lists is intended

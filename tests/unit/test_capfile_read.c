@@ -1,4 +1,4 @@
-/* Unit tests for src/capfile_read.c: files written by pcapng_write.c read
+/* Unit tests for src/pcapfile/capfile_read.c: files written by pcapng_write.c read
  * back field by field, foreign pcap/pcapng layouts (both byte orders, link
  * types), and the exact error for each kind of corrupt or hostile file.
  * Not for printing lines (tests/golden) or the writer's bytes. */
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capfile_read.h"
-#include "pcapng_write.h"
+#include "pcapfile/capfile_read.h"
+#include "pcapfile/pcapng_write.h"
 #include "unit.h"
 
 /* ---- a byte builder in either byte order ---- */

@@ -1,4 +1,4 @@
-/* Unit tests for src/capout.c: tcpdump's capture file names for -C, -W and
+/* Unit tests for src/pcapfile/capout.c: tcpdump's capture file names for -C, -W and
  * -G, and the process of a packet when no process cache is at hand.
  * Not for writing or rotating real files (tests/e2e/test_capfile.py). */
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capout.h"
+#include "pcapfile/capout.h"
 #include "unit.h"
 
 static const char *name(const char *pattern, int use_strftime, time_t t, uint32_t n, uint32_t ring)

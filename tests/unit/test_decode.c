@@ -1,4 +1,4 @@
-/* Unit tests for src/decode.c: IPv4/IPv6 headers, extension headers, L4
+/* Unit tests for src/packet/decode.c: IPv4/IPv6 headers, extension headers, L4
  * fields, payload lengths, summaries and every truncation of valid packets.
  * Not for link layers or capture: packets here start at the IP header. */
 #include <arpa/inet.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "decode.h"
+#include "packet/decode.h"
 #include "unit.h"
 
 /* Packet builder: bytes appended in network order. */

@@ -1,10 +1,10 @@
-/* Unit tests for src/escape.c: hostile process names and command lines,
+/* Unit tests for src/lib/escape.c: hostile process names and command lines,
  * UTF-8 handling and truncation at every buffer size.
  * Not for callers' quoting or NUL-to-space conversion of argv. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "escape.h"
+#include "lib/escape.h"
 #include "unit.h"
 
 /* Escapes src with a large buffer; returns a static copy. */

@@ -1,4 +1,4 @@
-/* Unit tests of src/holdq.c: records owned by a listener wait for the
+/* Unit tests of src/capture/holdq.c: records owned by a listener wait for the
  * accept event that names their process, in order, with a timeout; the
  * owner and peer ends are matched by address, port and network namespace.
  * Not for decoding (test_decode.c) or printing. */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "holdq.h"
+#include "capture/holdq.h"
 #include "unit.h"
 
 #define MS 1000000ull
@@ -449,7 +449,7 @@ TEST(recent_accept_memory_is_bounded)
 	pc_holdq_free(q);
 }
 
-/* Regression (was a bug): src/holdq.c:156 keeps accepts in "recent" with no time limit, and
+/* Regression (was a bug): src/capture/holdq.c:156 keeps accepts in "recent" with no time limit, and
  * resolve_from_recent (line 113, called at :140) looks them up from slot
  * 0, not newest first. A new connection that reuses the 4-tuple of an earlier accepted
  * one (client bound to a fixed port, TIME_WAIT reuse) is resolved at once

@@ -1,12 +1,12 @@
-/* Unit tests of src/options.c: defaults, every option, the "--" split
+/* Unit tests of src/cmd/options.c: defaults, every option, the "--" split
  * between expression and command, every usage error and --help's text.
- * Not for acting on options (main.c): only what the parser fills in. */
+ * Not for acting on options (cmd/live.c): only what the parser fills in. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "options.h"
+#include "cmd/options.h"
 #include "unit.h"
 
 /* argv arrays are NULL-terminated like a real one, since o.cmd points
@@ -327,7 +327,7 @@ TEST(usage_errors)
 	EXPECT_ERROR("'--' must be followed by a command to run", "-v", "--");
 }
 
-/* Regression (was a bug): src/options.c:175 builds optstring "+i:nc:s:Q:vD" without a ':'
+/* Regression (was a bug): src/cmd/options.c:175 builds optstring "+i:nc:s:Q:vD" without a ':'
  * after the '+', so getopt_long returns '?' (not ':') for a missing
  * argument, and the "case ':'" at line 358 is dead: "-c" at the end is
  * reported as "unknown option '-c'", "--pid" as "unknown option '--pid'". */
@@ -361,7 +361,7 @@ TEST(missing_argument_is_an_error)
 	}
 }
 
-/* Regression (was a bug): src/options.c:191 resets getopt with optind = 1, not 0 (glibc's
+/* Regression (was a bug): src/cmd/options.c:191 resets getopt with optind = 1, not 0 (glibc's
  * full reset): after a parse that failed in the middle of a group of
  * letters ("-xv"), getopt keeps its pointer into the old argv and the next
  * parse reads "v" from it (verbose 1, when only "-n" was given). Only
@@ -382,7 +382,7 @@ TEST(reparse_after_error_in_group)
 	pc_options_free(&o);
 }
 
-/* Regression (was a bug): src/options.c:371 takes argv[optind - 1] == "--" for getopt's
+/* Regression (was a bug): src/cmd/options.c:371 takes argv[optind - 1] == "--" for getopt's
  * end-of-options marker even when that "--" was the argument of the last
  * option, so one argv element is used twice: "pidcap -i -- tcp" gives
  * interface "--" AND starts the command "tcp" (expected: interface "--"
@@ -509,10 +509,10 @@ TEST(usage)
 	free(u);
 }
 
-/* Regression (was a bug): src/options.c:44 (and the -s error at line 248) say the default
- * snapshot length is 262144, but main.c (HEAD line 362) captures
+/* Regression (was a bug): src/cmd/options.c (the help of -s, its error) says the default
+ * snapshot length is 262144, but cmd/live.c captures
  * PRINT_SNAPLEN (256) bytes when -s is not given (as the README says),
- * 262144 only with -w, and caps every snaplen at 65536 (line 363): no run
+ * 262144 only with -w, and caps every snaplen at 65536: no run
  * ever copies 262144 bytes. */
 TEST(usage_snaplen_default_matches_main)
 {

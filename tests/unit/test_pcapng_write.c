@@ -1,4 +1,4 @@
-/* Unit tests for src/pcapng_write.c: the exact bytes of the SHB, IDB and EPB
+/* Unit tests for src/pcapfile/pcapng_write.c: the exact bytes of the SHB, IDB and EPB
  * for a known record (expected bytes computed independently, little-endian
  * host), one IDB per (netns, ifname), rotation restart, bad input.
  * Not for reading files back (test_capfile_read.c). */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcapng_write.h"
+#include "pcapfile/pcapng_write.h"
 #include "unit.h"
 
 static const uint8_t want_shb[76] = {

@@ -1,4 +1,4 @@
-/* Unit tests of src/pktfilter.c: tcpdump expressions compiled by libpcap
+/* Unit tests of src/packet/pktfilter.c: tcpdump expressions compiled by libpcap
  * against IPv4/IPv6 TCP/UDP/ICMP packets built here byte by byte (packets
  * start at the IP header). Not for libpcap's grammar itself. */
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "pktfilter.h"
+#include "packet/pktfilter.h"
 #include "unit.h"
 
 struct pkt {

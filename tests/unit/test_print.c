@@ -1,4 +1,4 @@
-/* Unit tests of src/print.c: text and JSON lines of packet records built
+/* Unit tests of src/cmd/print.c: text and JSON lines of packet records built
  * here byte by byte, with and without the process cache (the fixture tree
  * tests/fixtures/proc), hostile process names, times in UTC.
  * Not for decoding details (test_decode.c) or escaping rules (test_escape.c).
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "print.h"
-#include "procinfo.h"
+#include "cmd/print.h"
+#include "proc/procinfo.h"
 #include "unit.h"
 
 #define FIX_PROC "tests/fixtures/proc"
@@ -845,7 +845,7 @@ TEST(verbose_text)
 	pc_procs_free(procs);
 }
 
-/* Regression (was a bug): src/print.c:106 put_who_detail() prefixes only "tid" with
+/* Regression (was a bug): src/cmd/print.c:106 put_who_detail() prefixes only "tid" with
  * "peer_": the peer's uid comes out as a second "uid=" key
  * (" tid=4821 uid=1000 peer_tid=912 uid=33"), so a reader of key=value
  * text takes the peer's uid for the owner's (or the first for both). */
@@ -988,7 +988,7 @@ TEST(print_lines)
 	free(r);
 }
 
-/* Regression (was a bug): src/print.c:264 pc_print_packet formats into a fixed 8192-byte
+/* Regression (was a bug): src/cmd/print.c:264 pc_print_packet formats into a fixed 8192-byte
  * line (as does pc_print_packet_meta at line 350), but a JSON line can
  * need far more: exe (511 bytes kept), cmdline (1023) and cgroup (511)
  * escape to up to 6 bytes per byte. A process with control bytes in its

@@ -1,12 +1,12 @@
-/* Unit tests of src/procfd.c on the committed tree tests/fixtures/procfd:
+/* Unit tests of src/fallback/procfd.c on the committed tree tests/fixtures/procfd:
  * socket links among pipes, files and malformed ones, a socket held by two
  * processes, a process that vanished (no fd/, no stat), a hostile comm
- * (newline, ')' and an escape sequence). Not for owners (test_owners.c). */
+ * (newline, ')' and an escape sequence). Not for owners (test_owner_rules.c). */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "procfd.h"
+#include "fallback/procfd.h"
 #include "unit.h"
 
 #define FIX "tests/fixtures/procfd"

@@ -1,8 +1,8 @@
-/* Unit tests of src/procinfo.c: the /proc parsers, the pid cache against the
+/* Unit tests of src/proc/procinfo.c: the /proc parsers, the pid cache against the
  * committed tree tests/fixtures/proc (and temporary trees where files must
  * change), kernel events, expiry, cgroup paths, and one live /proc check.
  * Not for capture or output: run from the repository root. */
-#include "procinfo.h"
+#include "proc/procinfo.h"
 #include "unit.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests for src/promtext.c: label escaping (hostile names, UTF-8,
+/* Unit tests for src/cmd/promtext.c: label escaping (hostile names, UTF-8,
  * truncation), counters that never go backwards (pid reuse, exits),
  * --grace removal, --by-exe sums, the series limit, rendering.
  * Not for HTTP or the kernel counters. */
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "promtext.h"
+#include "cmd/promtext.h"
 #include "unit.h"
 
 #define SEC 1000000000ULL

@@ -1,4 +1,4 @@
-/* Unit tests of the pure part of src/sockdiag.c: requests as the kernel
+/* Unit tests of the pure part of src/fallback/sockdiag.c: requests as the kernel
  * wants them (UDP's ends the other way round), replies and destroy
  * notifications parsed from hand-built netlink bytes, and every malformed
  * length refused. Not for the socket I/O (e2e tests run it). */
@@ -11,7 +11,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
-#include "sockdiag.h"
+#include "fallback/sockdiag.h"
 #include "unit.h"
 
 static uint8_t buf[4096] __attribute__((aligned(8)));

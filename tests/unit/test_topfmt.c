@@ -1,11 +1,11 @@
-/* Unit tests for src/topfmt.c: amounts in units (bytes, bits, fixed K/M),
+/* Unit tests for src/cmd/topfmt.c: amounts in units (bytes, bits, fixed K/M),
  * counts, endpoints, and the --batch snapshots (text and JSON) with
  * hostile process names. Not for the curses view or the event loop. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "topfmt.h"
+#include "cmd/topfmt.h"
 #include "unit.h"
 
 #define STARTS(s, lit) (!strncmp((s), (lit), sizeof(lit) - 1))

@@ -1,0 +1,750 @@
+/* Loads, configures and attaches pidcap's eBPF programs (skeleton from
+ * the programs under bpf/), chooses hooks by probing the running kernel, seeds the
+ * owners of sockets that already exist, and drains the ring buffer.
+ * Not for decoding or output: records go to the caller's callback. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "capture/capture.h"
+#include "fallback/backend.h"
+#include "proc/procinfo.h"
+#include "pidcap.skel.h"
+#include "pidcap_compat.skel.h"
+
+/* The programs are built twice from the same sources: with kfuncs
+ * (kernel 6.2 and later) and without (PC_COMPAT). One table per build. */
+struct variant {
+	const char *name;
+	const char *const *kfuncs; /* the kernel must have all of these */
+	void *(*open)(void);
+	int (*load)(void *skel);
+	void (*destroy)(void *skel);
+	struct bpf_object *(*obj)(void *skel);
+	struct pc_settings *(*settings)(void *skel);
+};
+
+#define DEFINE_VARIANT(skel)                                                    \
+	static void *skel##_open_any(void) { return skel##__open(); }           \
+	static int skel##_load_any(void *s) { return skel##__load(s); }         \
+	static void skel##_destroy_any(void *s) { skel##__destroy(s); }         \
+	static struct bpf_object *skel##_obj(void *s) { return ((struct skel *)s)->obj; } \
+	static struct pc_settings *skel##_settings(void *s)                     \
+	{                                                                       \
+		return (struct pc_settings *)&((struct skel *)s)->rodata->settings; \
+	}
+DEFINE_VARIANT(pidcap_bpf)
+DEFINE_VARIANT(pidcap_compat_bpf)
+
+static const char *const full_kfuncs[] = { "bpf_cast_to_kern_ctx", "bpf_rdonly_cast", NULL };
+static const char *const no_kfuncs[] = { NULL };
+
+static const struct variant variants[] = {
+	{ "full", full_kfuncs, pidcap_bpf_open_any, pidcap_bpf_load_any, pidcap_bpf_destroy_any,
+	  pidcap_bpf_obj, pidcap_bpf_settings },
+	{ "compat", no_kfuncs, pidcap_compat_bpf_open_any, pidcap_compat_bpf_load_any,
+	  pidcap_compat_bpf_destroy_any, pidcap_compat_bpf_obj, pidcap_compat_bpf_settings },
+};
+
+struct pc_capture {
+	const struct variant *variant;
+	void *skel;
+	struct bpf_object *obj;
+	struct bpf_map *events, *counters, *filter_pids, *flows;
+	struct ring_buffer *rb;
+	struct bpf_link **links;
+	size_t nlinks;
+	int cgroup_fd;
+	pc_record_fn fn;
+	void *ctx;
+	char method[1024];
+	unsigned int skipped;   /* bits of optional_progs not loaded or attached */
+	unsigned int unused;    /* of those, substitutes not needed (not a loss) */
+	struct pc_pcapback *pb; /* the fallback backend; then nothing above is used */
+};
+
+/* Programs pidcap runs without when the kernel lacks their hook or refuses
+ * them, and what the user loses then. Every other program is the core:
+ * packets (cgroup_skb) and the owner hooks that run in the owner's context
+ * (cgroup sock_create, post_bind, connect, sendmsg, recvmsg). */
+static const struct optional_prog {
+	const char *name;
+	const char *loss;
+} optional_progs[] = {
+	{ "pc_egress_sender", "the first packets a socket's new holder sends may name the "
+			      "previous one" },
+	/* the substitutes for pc_egress_sender, loaded only without it */
+	{ "pc_sys_enter", "no socket syscall names its caller before it sends" },
+	{ "pc_uring_submit", "the first packets an io_uring request sends after a hand-over "
+			     "may name the previous one" },
+	{ "pc_seed", "sockets opened before start have no owner until first used" },
+	{ "pc_send_length", "a socket's new holder is named only once it sends" },
+	{ "pc_recv_length", "a socket's new holder is named only once it sends" },
+	{ "pc_sockops", "handshake packets of accepted connections name the listening "
+			"process" },
+	{ "pc_sock_release", "an old socket's seeded owner may outlive it until TCP close" },
+	{ "pc_sock_state", "an old socket's seeded owner may outlive it until its release" },
+	{ "pc_exec", "programs are named from /proc: short-lived ones may show only their "
+		     "command name" },
+	{ "pc_fork", "children forked after start are not followed by --pid and -- CMD" },
+	{ "pc_exit", "exited processes are forgotten later" },
+};
+/* What pc_egress_sender's substitute costs and misses. */
+#define SYS_ENTER_INSTEAD                                                          \
+	"pc_sys_enter and pc_uring_submit name socket users instead, at a cost to "     \
+	"every syscall of every process"
+#define N_OPTIONAL (sizeof(optional_progs) / sizeof(optional_progs[0]))
+_Static_assert(N_OPTIONAL <= 32, "skipped is a 32-bit mask");
+
+static int optional_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTIONAL; i++)
+		if (!strcmp(optional_progs[i].name, name))
+			return (int)i;
+	return -1;
+}
+#define OPT_BIT(name) (1u << optional_index(name))
+#define SUBSTITUTES (OPT_BIT("pc_sys_enter") | OPT_BIT("pc_uring_submit"))
+
+/* PIDCAP_BPF_REJECT=NAME[,NAME...]: the loader acts as if the kernel had
+ * refused these programs (tests of the degraded modes). */
+static int rejected_by_env(const char *name)
+{
+	const char *list = getenv("PIDCAP_BPF_REJECT"), *p;
+	size_t n = strlen(name);
+
+	for (p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strcspn(p, ",") == n && !strncmp(p, name, n))
+			return 1;
+	}
+	return 0;
+}
+
+static int libbpf_verbose;
+static char failed_prog[64]; /* last program libbpf could not load */
+
+/* libbpf's messages, verifier logs included, only with -vv: errors are
+ * reported by pidcap in one line. */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512], name[64];
+	va_list copy;
+
+	(void)level;
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy); /* enough for the prefix */
+	va_end(copy);
+	if (sscanf(line, "libbpf: prog '%63[^']': failed to load", name) == 1 ||
+	    sscanf(line, "libbpf: prog '%63[^']': BPF program load failed", name) == 1)
+		snprintf(failed_prog, sizeof(failed_prog), "%s", name);
+	if (libbpf_verbose < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap); /* whole, verifier logs included */
+}
+
+/* CAP_* bits that loading, reading kernel memory and attaching to a
+ * cgroup need. */
+static const struct {
+	int bit;
+	const char *name;
+} needed_caps[] = {
+	{ 12, "CAP_NET_ADMIN" },
+	{ 21, "CAP_SYS_ADMIN" },
+	{ 38, "CAP_PERFMON" },
+	{ 39, "CAP_BPF" },
+};
+
+static int check_privileges(char *errbuf, size_t errlen)
+{
+	char line[256], missing[128] = "";
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	size_t i;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	for (i = 0; i < sizeof(needed_caps) / sizeof(needed_caps[0]); i++) {
+		if (eff & (1ULL << needed_caps[i].bit))
+			continue;
+		if (*missing)
+			strcat(missing, ", ");
+		strcat(missing, needed_caps[i].name);
+	}
+	if (!*missing)
+		return 0;
+	snprintf(errbuf, errlen,
+		 "missing capabilities %s: run pidcap as root (sudo pidcap) "
+		 "or grant them (setcap cap_bpf,cap_perfmon,cap_net_admin,cap_sys_admin+ep)",
+		 missing);
+	return -EPERM;
+}
+
+/* Does the running kernel have tracepoint NAME with BTF (tp_btf)? */
+static int kernel_has_btf_tracepoint(const struct btf *vmlinux, const char *name)
+{
+	char type[128];
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
+}
+
+static int add_link(struct pc_capture *cap, struct bpf_link *link)
+{
+	struct bpf_link **links;
+
+	links = realloc(cap->links, (cap->nlinks + 1) * sizeof(*links));
+	if (!links) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	cap->links = links;
+	cap->links[cap->nlinks++] = link;
+	return 0;
+}
+
+static int attach_prog(struct pc_capture *cap, struct bpf_program *prog,
+		       char *errbuf, size_t errlen)
+{
+	enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
+	enum bpf_prog_type ptype = bpf_program__type(prog);
+	struct bpf_link *link;
+	int err;
+
+	if (!bpf_program__autoload(prog) || (ptype == BPF_PROG_TYPE_TRACING && type == BPF_TRACE_ITER))
+		return 0;
+	if (ptype == BPF_PROG_TYPE_CGROUP_SKB || ptype == BPF_PROG_TYPE_CGROUP_SOCK ||
+	    ptype == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || ptype == BPF_PROG_TYPE_SOCK_OPS)
+		link = bpf_program__attach_cgroup(prog, cap->cgroup_fd);
+	else
+		link = bpf_program__attach(prog);
+	if (!link) {
+		int opt = optional_index(bpf_program__name(prog));
+
+		err = -errno;
+		if (opt >= 0) { /* run without it: the start-up line says what is lost */
+			cap->skipped |= 1u << opt;
+			return 0;
+		}
+		snprintf(errbuf, errlen, "cannot attach %s (%s): %s", bpf_program__name(prog),
+			 bpf_program__section_name(prog), strerror(-err));
+		return err;
+	}
+	return add_link(cap, link);
+}
+
+/* Runs the iter/task_file program once: every socket already open gets
+ * the process that holds it as owner. */
+static int seed_existing_sockets(struct pc_capture *cap, char *errbuf, size_t errlen)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(cap->obj, "pc_seed");
+	struct bpf_link *link;
+	char buf[64];
+	int fd, err = 0;
+
+	if (!prog || !bpf_program__autoload(prog))
+		return 0;
+	link = bpf_program__attach_iter(prog, NULL);
+	if (!link) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot attach task_file iterator: %s", strerror(-err));
+		return err;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot create task_file iterator: %s", strerror(-err));
+		goto out;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return err;
+}
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct pc_capture *cap = ctx;
+
+	return cap->fn(cap->ctx, data, size);
+}
+
+/* Does this kernel have every kfunc build v needs? */
+static int variant_fits(const struct variant *v, const struct btf *vmlinux)
+{
+	size_t k;
+
+	for (k = 0; v->kfuncs[k]; k++)
+		if (btf__find_by_name_kind(vmlinux, v->kfuncs[k], BTF_KIND_FUNC) < 0)
+			return 0;
+	return 1;
+}
+
+/* PIDCAP_BPF_VARIANT (full or compat) forces one build, to test the compat
+ * path on new kernels; NULL when it names none. */
+static const struct variant *forced_variant(const char *force)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+		if (!strcmp(force, variants[i].name))
+			return &variants[i];
+	return NULL;
+}
+
+static void configure(struct pc_capture *cap, const struct pc_capture_opts *o)
+{
+	struct pc_settings *set = cap->variant->settings(cap->skel);
+	struct bpf_program *prog;
+	size_t i;
+
+	set->snaplen = o->snaplen;
+	set->want_in = o->want_in;
+	set->want_out = o->want_out;
+	set->filter_pids_on = o->filter_pids;
+	set->follow_children = o->follow_children;
+	if (o->comm) {
+		set->filter_comm_on = 1;
+		strncpy(set->filter_comm, o->comm, PC_COMM_LEN - 1);
+	}
+	set->filter_uid_on = o->uid_set;
+	set->filter_uid = o->uid;
+	set->filter_cgroup_on = o->cgroup_set;
+	set->filter_cgroup_id = o->cgroup_id;
+	set->filter_cgroup_level = o->cgroup_level;
+	set->count_mode = o->count_mode;
+	if (o->ring_bytes)
+		bpf_map__set_max_entries(cap->events, o->ring_bytes);
+	/* pc_sys_enter costs every syscall of every process: only where the
+	 * egress hook cannot name senders */
+	cap->unused = 0;
+	if (!(cap->skipped & OPT_BIT("pc_egress_sender")))
+		cap->unused = SUBSTITUTES & ~cap->skipped;
+	cap->skipped |= cap->unused;
+	set->syscall_owners = (cap->skipped & SUBSTITUTES) != SUBSTITUTES;
+	for (i = 0; i < N_OPTIONAL; i++) {
+		prog = bpf_object__find_program_by_name(cap->obj, optional_progs[i].name);
+		if (prog && (cap->skipped & (1u << i)))
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
+/* Opens build v afresh (a refused program leaves libbpf's object unusable)
+ * and finds its maps. */
+static int open_variant(struct pc_capture *cap, const struct variant *v,
+			const struct pc_capture_opts *o, char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (cap->skel)
+		cap->variant->destroy(cap->skel);
+	cap->variant = v;
+	cap->skel = v->open();
+	if (!cap->skel) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open eBPF object: %s", strerror(-err));
+		return err;
+	}
+	cap->obj = v->obj(cap->skel);
+	cap->events = bpf_object__find_map_by_name(cap->obj, "events");
+	cap->counters = bpf_object__find_map_by_name(cap->obj, "counters");
+	cap->filter_pids = bpf_object__find_map_by_name(cap->obj, "filter_pids");
+	cap->flows = bpf_object__find_map_by_name(cap->obj, "flows");
+	configure(cap, o);
+	return 0;
+}
+
+/* The first program of the object that PIDCAP_BPF_REJECT names, or NULL. */
+static struct bpf_program *env_rejected(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		if (bpf_program__autoload(prog) && rejected_by_env(bpf_program__name(prog)))
+			return prog;
+	return NULL;
+}
+
+/* Loads build v. A refused optional program is left out and the rest
+ * loaded again; a refused core program fails the build, naming it. */
+static int load_variant(struct pc_capture *cap, const struct variant *v,
+			const struct pc_capture_opts *o, unsigned int absent, char *errbuf,
+			size_t errlen)
+{
+	struct bpf_program *bad;
+	const char *name;
+	int err, opt, simulated = 0;
+
+	cap->skipped = absent;
+	for (;;) {
+		err = open_variant(cap, v, o, errbuf, errlen);
+		if (err)
+			return err;
+		failed_prog[0] = 0;
+		bad = env_rejected(cap->obj);
+		simulated = bad != NULL;
+		err = bad ? -EACCES : cap->variant->load(cap->skel);
+		if (!err)
+			return 0;
+		if (!bad && failed_prog[0])
+			bad = bpf_object__find_program_by_name(cap->obj, failed_prog);
+		name = bad ? bpf_program__name(bad) : NULL;
+		opt = name ? optional_index(name) : -1;
+		if (opt < 0 || (cap->skipped & (1u << opt)))
+			break;
+		cap->skipped = (cap->skipped & ~cap->unused) | 1u << opt;
+	}
+	if (name)
+		snprintf(errbuf, errlen,
+			 "the kernel refused eBPF program %s (%s) of the %s build: %s (%s)",
+			 name, bpf_program__section_name(bad), v->name, strerror(-err),
+			 simulated ? "PIDCAP_BPF_REJECT names it" :
+				     "pidcap -vv shows the verifier's reason");
+	else
+		snprintf(errbuf, errlen, "cannot load the %s eBPF build: %s (pidcap -vv shows why)",
+			 v->name, strerror(-err));
+	return err;
+}
+
+/* Hooks this kernel does not have at all: left out before loading. */
+static unsigned int absent_hooks(const struct btf *vmlinux)
+{
+	static const char *const tp[][2] = {
+		{ "pc_send_length", "sock_send_length" },
+		{ "pc_recv_length", "sock_recv_length" },
+		{ "pc_sock_state", "inet_sock_set_state" },
+	};
+	unsigned int absent = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(tp) / sizeof(tp[0]); i++)
+		if (!kernel_has_btf_tracepoint(vmlinux, tp[i][1]))
+			absent |= 1u << optional_index(tp[i][0]);
+	return absent;
+}
+
+/* The start-up line: build, hooks in use and, for each program left out,
+ * what the user loses (each loss once). */
+static void describe(struct pc_capture *cap)
+{
+	size_t i, k, len;
+	int dup;
+
+	unsigned int lost = cap->skipped & ~cap->unused;
+
+	len = snprintf(cap->method, sizeof(cap->method),
+		       "%s eBPF build: owners from cgroup sock hooks%s%s%s%s; packets from cgroup_skb",
+		       cap->variant->name,
+		       (cap->skipped & OPT_BIT("pc_egress_sender")) ? "" : ", sending packets",
+		       (cap->skipped & OPT_BIT("pc_sys_enter")) ? "" :
+		       (cap->skipped & OPT_BIT("pc_uring_submit")) ? ", socket syscalls (sys_enter)" :
+								      ", socket syscalls (sys_enter) and io_uring",
+		       (cap->skipped & (OPT_BIT("pc_send_length") | OPT_BIT("pc_recv_length"))) ?
+			       "" : ", sock_send/recv_length",
+		       (cap->skipped & OPT_BIT("pc_seed")) ? "" : ", a socket iterator");
+	for (i = 0; i < N_OPTIONAL && len < sizeof(cap->method); i++) {
+		if (!(lost & (1u << i)))
+			continue;
+		dup = 0;
+		for (k = 0; k < i; k++)
+			if ((lost & (1u << k)) &&
+			    !strcmp(optional_progs[k].loss, optional_progs[i].loss))
+				dup = 1;
+		len += snprintf(cap->method + len, sizeof(cap->method) - len, "; without %s%s",
+				optional_progs[i].name, dup ? "" : ": ");
+		if (!dup && len < sizeof(cap->method))
+			len += snprintf(cap->method + len, sizeof(cap->method) - len, "%s",
+					(1u << i) == OPT_BIT("pc_egress_sender") &&
+							!(cap->skipped & OPT_BIT("pc_sys_enter")) ?
+						SYS_ENTER_INSTEAD :
+						optional_progs[i].loss);
+	}
+}
+
+/* The build whose kfuncs this kernel has, then the builds after it (compat
+ * last) when a core program is refused. */
+static int load_programs(struct pc_capture *cap, const struct pc_capture_opts *o, char *errbuf,
+			 size_t errlen)
+{
+	const char *force = getenv("PIDCAP_BPF_VARIANT");
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	char first[512] = "";
+	unsigned int absent;
+	size_t i;
+	int err = -ENOENT, tried = 0;
+
+	if (!vmlinux) {
+		err = -errno ? -errno : -ENOENT;
+		snprintf(errbuf, errlen, "cannot read kernel BTF: %s", strerror(-err));
+		return err;
+	}
+	absent = absent_hooks(vmlinux);
+	if (force && *force && !forced_variant(force)) {
+		btf__free(vmlinux);
+		snprintf(errbuf, errlen, "PIDCAP_BPF_VARIANT='%s' is not a build of the eBPF "
+			 "programs (full or compat)", force);
+		return -EINVAL;
+	}
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		const struct variant *v = &variants[i];
+
+		if (force && *force ? v != forced_variant(force) : !variant_fits(v, vmlinux))
+			continue;
+		err = load_variant(cap, v, o, absent, errbuf, errlen);
+		if (!err)
+			break;
+		if (!tried++)
+			snprintf(first, sizeof(first), "%s", errbuf);
+	}
+	btf__free(vmlinux);
+	if (err && tried > 1 && strcmp(first, errbuf)) {
+		char both[1024];
+
+		snprintf(both, sizeof(both), "%s; %s", first, errbuf);
+		snprintf(errbuf, errlen, "%s", both);
+	}
+	if (!err)
+		describe(cap);
+	return err;
+}
+
+static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
+		     pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
+{
+	struct pc_capture *cap = NULL;
+	struct bpf_program *prog, *sender;
+	char cgroot[4096];
+	size_t i;
+	int err;
+
+	*out = NULL;
+	err = check_privileges(errbuf, errlen);
+	if (err)
+		return err;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(errbuf, errlen,
+			 "kernel BTF (/sys/kernel/btf/vmlinux) is missing: this kernel was built "
+			 "without CONFIG_DEBUG_INFO_BTF; use a kernel with BTF (5.8 or later)");
+		return -ENOTSUP;
+	}
+	err = pc_find_cgroup2("/proc", cgroot, sizeof(cgroot));
+	if (err) {
+		snprintf(errbuf, errlen,
+			 "no cgroup v2 mount found in /proc/self/mountinfo: mount one "
+			 "(mount -t cgroup2 none /sys/fs/cgroup)");
+		return err;
+	}
+	libbpf_verbose = o->verbose;
+	libbpf_set_print(libbpf_log);
+
+	cap = calloc(1, sizeof(*cap));
+	if (!cap) {
+		err = -ENOMEM;
+		snprintf(errbuf, errlen, "out of memory");
+		goto fail;
+	}
+	cap->cgroup_fd = -1;
+	cap->fn = fn;
+	cap->ctx = ctx;
+	cap->cgroup_fd = open(cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cap->cgroup_fd < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open cgroup v2 root %s: %s", cgroot, strerror(-err));
+		goto fail;
+	}
+	err = load_programs(cap, o, errbuf, errlen);
+	if (err)
+		goto fail;
+	for (i = 0; i < o->npids; i++) {
+		err = pc_capture_add_pid(cap, o->pids[i]);
+		if (err) {
+			snprintf(errbuf, errlen, "cannot add pid %u to the filter: %s",
+				 o->pids[i], strerror(-err));
+			goto fail;
+		}
+	}
+	cap->rb = ring_buffer__new(bpf_map__fd(cap->events), handle_record, cap, NULL);
+	if (!cap->rb) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot create ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	/* the sender is named before pc_egress reads the owner: cgroup
+	 * programs of one hook run in the order they were attached */
+	sender = bpf_object__find_program_by_name(cap->obj, "pc_egress_sender");
+	err = sender ? attach_prog(cap, sender, errbuf, errlen) : 0;
+	if (err)
+		goto fail;
+	bpf_object__for_each_program(prog, cap->obj) {
+		if (prog == sender)
+			continue;
+		err = attach_prog(cap, prog, errbuf, errlen);
+		if (err)
+			goto fail;
+	}
+	if (seed_existing_sockets(cap, errbuf, errlen))
+		cap->skipped |= 1u << optional_index("pc_seed");
+	describe(cap);
+	*out = cap;
+	return 0;
+fail:
+	pc_capture_close(cap);
+	return err;
+}
+
+void pc_capture_close(struct pc_capture *cap)
+{
+	size_t i;
+
+	if (!cap)
+		return;
+	pc_pcapback_close(cap->pb);
+	for (i = 0; i < cap->nlinks; i++)
+		bpf_link__destroy(cap->links[i]);
+	free(cap->links);
+	ring_buffer__free(cap->rb);
+	if (cap->skel)
+		cap->variant->destroy(cap->skel);
+	if (cap->cgroup_fd >= 0)
+		close(cap->cgroup_fd);
+	free(cap);
+}
+
+int pc_capture_fd(const struct pc_capture *cap)
+{
+	if (cap->pb)
+		return pc_pcapback_fd(cap->pb);
+	return ring_buffer__epoll_fd(cap->rb);
+}
+
+int pc_capture_consume(struct pc_capture *cap)
+{
+	if (cap->pb)
+		return pc_pcapback_consume(cap->pb);
+	return ring_buffer__consume(cap->rb);
+}
+
+int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(cap->counters);
+	uint64_t *vals;
+	__u32 key;
+	int cpu, err = 0;
+
+	if (cap->pb)
+		return pc_pcapback_counters(cap->pb, out);
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (key = 0; key < PC_CNT_MAX; key++) {
+		out[key] = 0;
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
+			err = -errno;
+			break;
+		}
+		for (cpu = 0; cpu < ncpu; cpu++)
+			out[key] += vals[cpu];
+	}
+	free(vals);
+	return err;
+}
+
+int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid)
+{
+	__u8 one = 1;
+
+	if (cap->pb)
+		return pc_pcapback_add_pid(cap->pb, pid);
+	if (bpf_map_update_elem(bpf_map__fd(cap->filter_pids), &pid, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int pc_capture_flows_fd(const struct pc_capture *cap)
+{
+	if (cap->pb)
+		return -1; /* no flows map: packet records feed flowtab instead */
+	return bpf_map__fd(cap->flows);
+}
+
+const char *pc_capture_method(const struct pc_capture *cap)
+{
+	if (cap->pb)
+		return pc_pcapback_method(cap->pb);
+	return cap->method;
+}
+
+int pc_capture_filters_applied(const struct pc_capture *cap)
+{
+	return cap->pb != NULL;
+}
+
+/* The fallback inside a pc_capture shell, so that every call dispatches. */
+static int pcap_open(struct pc_capture **out, const struct pc_capture_opts *o, pc_record_fn fn,
+		     void *ctx, char *errbuf, size_t errlen)
+{
+	struct pc_capture *cap = calloc(1, sizeof(*cap));
+	int err;
+
+	*out = NULL;
+	if (!cap) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	cap->cgroup_fd = -1;
+	err = pc_pcapback_open(&cap->pb, o, fn, ctx, errbuf, errlen);
+	if (err) {
+		free(cap);
+		return err;
+	}
+	*out = cap;
+	return 0;
+}
+
+/* eBPF, the fallback, or eBPF and then the fallback (auto): the one
+ * notice line says why eBPF was not used and what the fallback misses. */
+int pc_capture_open(struct pc_capture **out, const struct pc_capture_opts *o,
+		    pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
+{
+	char why[512], line[1024];
+	int err;
+
+	if (o->backend == PC_BACKEND_PCAP)
+		return pcap_open(out, o, fn, ctx, errbuf, errlen);
+	err = ebpf_open(out, o, fn, ctx, errbuf, errlen);
+	if (!err || o->backend == PC_BACKEND_EBPF)
+		return err;
+	snprintf(why, sizeof(why), "%s", errbuf);
+	err = pcap_open(out, o, fn, ctx, errbuf, errlen);
+	if (err) {
+		snprintf(line, sizeof(line), "eBPF: %s; fallback: %s", why, errbuf);
+		snprintf(errbuf, errlen, "%s", line);
+		return err;
+	}
+	if (o->notice) {
+		snprintf(line, sizeof(line),
+			 "eBPF not used (%s); falling back to libpcap + sock_diag + /proc "
+			 "(--backend pcap): packets of short-lived processes may have no process, "
+			 "unbound UDP, raw and ping sockets have none, other network namespaces "
+			 "are not captured", why);
+		o->notice(o->notice_ctx, line);
+	}
+	return 0;
+}

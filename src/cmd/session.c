@@ -1,0 +1,247 @@
+/* Set-up shared by the capture, pidcap top and the exporter: process
+ * filters into capture settings, the -- CMD child held on a pipe until the
+ * kernel side is attached, signals through a signalfd, and process events
+ * into the process cache. Not for packets, counting or output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "cmd/session.h"
+
+uint64_t pc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void pc_session_init(struct pc_session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->sigfd = -1;
+	s->child = -1;
+	s->go_fd = -1;
+}
+
+/* The capture's one-line notices (the fallback's reason) go to stderr. */
+static void notice_stderr(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "pidcap: %s\n", line);
+}
+
+static int check_pids(const struct pc_options *opt, char *err, size_t errlen)
+{
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < opt->npids; i++) {
+		snprintf(path, sizeof(path), "/proc/%u", opt->pids[i]);
+		if (access(path, F_OK)) {
+			snprintf(err, errlen, "no process with pid %u (--pid)", opt->pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+static int setup_cgroup_filter(const struct pc_options *opt, struct pc_procs *procs,
+			       struct pc_capture_opts *co, char *err, size_t errlen)
+{
+	const char *s;
+	int level = 0;
+
+	if (pc_cgroup_id(procs, opt->cgroup, &co->cgroup_id)) {
+		snprintf(err, errlen,
+			 "no cgroup v2 '%s' (--cgroup wants a path below the cgroup2 mount)",
+			 opt->cgroup);
+		return -ENOENT;
+	}
+	s = pc_cgroup_path(procs, co->cgroup_id);
+	for (; s && *s; s++)
+		if (*s == '/' && s[1])
+			level++;
+	co->cgroup_set = 1;
+	co->cgroup_level = level;
+	return 0;
+}
+
+/* Forks the command, held on a pipe until pc_session_go. The child gets
+ * the signal mask pidcap had before blocking its signals. */
+static int start_command(struct pc_session *s, const struct pc_options *opt, char *err,
+			 size_t errlen)
+{
+	int p[2], ret;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC)) {
+		ret = -errno;
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return ret;
+	}
+	s->child = fork();
+	if (s->child < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot fork for '%s': %s", opt->cmd[0], strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return ret;
+	}
+	if (s->child == 0) {
+		close(p[1]);
+		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+		if (read(p[0], &c, 1) != 1)
+			_exit(127);
+		execvp(opt->cmd[0], opt->cmd);
+		fprintf(stderr, "pidcap: cannot run '%s': %s\n", opt->cmd[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[0]);
+	s->go_fd = p[1];
+	s->child_pid = s->child;
+	return 0;
+}
+
+int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
+		     struct pc_procs *procs, struct pc_capture_opts *co, char *err,
+		     size_t errlen)
+{
+	sigset_t mask;
+	int ret;
+
+	ret = check_pids(opt, err, errlen);
+	if (ret)
+		return ret;
+	if (opt->cgroup) {
+		ret = setup_cgroup_filter(opt, procs, co, err, errlen);
+		if (ret)
+			return ret;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &s->oldmask);
+	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return ret;
+	}
+	co->pids = opt->pids;
+	co->npids = opt->npids;
+	co->filter_pids = opt->npids > 0;
+	co->follow_children = 0;
+	co->comm = opt->comm;
+	co->uid_set = opt->uid_set;
+	co->uid = opt->uid;
+	co->backend = opt->backend;
+	co->filter = opt->filter;
+	co->ifaces = opt->ifaces;
+	co->nifaces = opt->nifaces;
+	co->notice = notice_stderr;
+	if (opt->cmd) {
+		ret = start_command(s, opt, err, errlen);
+		if (ret)
+			return ret;
+		co->pids = &s->child_pid;
+		co->npids = 1;
+		co->filter_pids = 1;
+		co->follow_children = 1;
+	}
+	return 0;
+}
+
+int pc_session_go(struct pc_session *s, const struct pc_options *opt, char *err,
+		  size_t errlen)
+{
+	if (s->go_fd < 0)
+		return 0;
+	if (write(s->go_fd, "g", 1) != 1) {
+		snprintf(err, errlen, "cannot start '%s'", opt->cmd ? opt->cmd[0] : "command");
+		return -EIO;
+	}
+	close(s->go_fd);
+	s->go_fd = -1;
+	return 0;
+}
+
+int pc_session_signals(struct pc_session *s)
+{
+	struct signalfd_siginfo si;
+	int ret = 0;
+
+	if (s->sigfd < 0)
+		return 0;
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD) {
+			ret |= PC_SESSION_STOP;
+			continue;
+		}
+		if (s->child > 0 && waitpid(s->child, &s->child_status, WNOHANG) == s->child) {
+			s->child = -1;
+			s->child_reaped = 1;
+			ret |= PC_SESSION_CHILD_EXIT;
+		}
+	}
+	return ret;
+}
+
+int pc_session_exit_code(const struct pc_session *s)
+{
+	if (!s->child_reaped)
+		return -1;
+	if (WIFEXITED(s->child_status))
+		return WEXITSTATUS(s->child_status);
+	if (WIFSIGNALED(s->child_status))
+		return 128 + WTERMSIG(s->child_status);
+	return -1;
+}
+
+void pc_session_close(struct pc_session *s)
+{
+	if (s->go_fd >= 0)
+		close(s->go_fd);
+	s->go_fd = -1;
+	if (s->child > 0 && waitpid(s->child, &s->child_status, 0) == s->child)
+		s->child_reaped = 1;
+	s->child = -1;
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	s->sigfd = -1;
+}
+
+uint32_t pc_session_proc_event(struct pc_procs *procs, const void *rec, size_t size)
+{
+	const struct pc_exec *ex = rec;
+	const struct pc_task_event *te = rec;
+
+	if (size < 1)
+		return 0;
+	switch (*(const uint8_t *)rec) {
+	case PC_REC_EXEC:
+		if (size >= sizeof(*ex))
+			pc_procs_exec(procs, ex->pid, ex->ppid, ex->uid, ex->comm, ex->filename,
+				      ex->args,
+				      ex->args_len < sizeof(ex->args) ? ex->args_len : sizeof(ex->args),
+				      ex->cgroup_id);
+		break;
+	case PC_REC_FORK:
+		if (size >= sizeof(*te))
+			pc_procs_fork(procs, te->pid, te->ppid, te->comm);
+		break;
+	case PC_REC_EXIT:
+		if (size >= sizeof(*te)) {
+			pc_procs_exit(procs, te->pid, te->ts_ns);
+			return te->pid;
+		}
+		break;
+	}
+	return 0;
+}

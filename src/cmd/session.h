@@ -1,0 +1,59 @@
+/* What the capture, pidcap top and the exporter share around the kernel
+ * side: the process filters (--pid, --comm, --uid, --cgroup, -- CMD) turned
+ * into capture settings, the command forked and released, signals read
+ * through a signalfd, process events fed to the process cache.
+ * Not for packets, counting or output. */
+#ifndef PIDCAP_SESSION_H
+#define PIDCAP_SESSION_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "capture/capture.h"
+#include "cmd/options.h"
+#include "proc/procinfo.h"
+
+struct pc_session {
+	int sigfd;          /* SIGINT, SIGTERM, SIGHUP, SIGCHLD; -1 without */
+	pid_t child;        /* -- CMD until reaped, -1 otherwise */
+	int child_status;   /* waitpid status once reaped */
+	int child_reaped;
+	int go_fd;          /* the command waits for a byte on this pipe */
+	uint32_t child_pid; /* the initial pid set of the capture with -- CMD */
+	sigset_t oldmask;
+};
+
+/* Results of pc_session_signals, or-ed. */
+#define PC_SESSION_STOP 1       /* SIGINT, SIGTERM or SIGHUP */
+#define PC_SESSION_CHILD_EXIT 2 /* -- CMD exited and was reaped */
+
+void pc_session_init(struct pc_session *s);
+/* Checks that --pid processes exist, resolves --cgroup, blocks the signals
+ * into a signalfd, forks -- CMD (held until pc_session_go) and fills the
+ * process-filter fields of co. Returns 0 or a negative errno with a
+ * message in err. */
+int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
+		     struct pc_procs *procs, struct pc_capture_opts *co, char *err,
+		     size_t errlen);
+/* Lets -- CMD run: call once the capture is attached. */
+int pc_session_go(struct pc_session *s, const struct pc_options *opt, char *err,
+		  size_t errlen);
+/* Reads every pending signal; reaps the command. Returns PC_SESSION_* bits. */
+int pc_session_signals(struct pc_session *s);
+/* Exit status for pidcap when -- CMD ran: its exit code, 128+signal if it
+ * was killed, -1 when there was no command or it was not reaped. */
+int pc_session_exit_code(const struct pc_session *s);
+/* Closes the go pipe (a held command sees EOF and exits 127), waits for
+ * the command, closes the signalfd. Safe to call twice. */
+void pc_session_close(struct pc_session *s);
+
+/* Feeds a ring buffer record to the process cache when it is a process
+ * event (PC_REC_EXEC, FORK, EXIT). Returns the pid of an EXIT record, 0
+ * for anything else. */
+uint32_t pc_session_proc_event(struct pc_procs *procs, const void *rec, size_t size);
+
+/* CLOCK_MONOTONIC in nanoseconds, the clock of the kernel's timestamps. */
+uint64_t pc_now_ns(void);
+
+#endif

@@ -1,0 +1,21 @@
+/* Clocks in nanoseconds: the one reader of clock_gettime for pidcap.
+ * CLOCK_MONOTONIC is the clock of the kernel's timestamps. Not for timers
+ * (timerfd, in the event loops) or formatting times. */
+#ifndef PIDCAP_CLOCK_H
+#define PIDCAP_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+#define PC_NS_PER_SEC 1000000000ULL
+
+/* The clock id in nanoseconds. */
+uint64_t pc_clock_ns(clockid_t id);
+/* clock `to` minus clock `from`, read back to back: add it to a time of
+ * `from` to get one of `to` (CLOCK_REALTIME - CLOCK_MONOTONIC: wall time
+ * of a kernel timestamp). */
+int64_t pc_clock_offset_ns(clockid_t to, clockid_t from);
+/* Wall clock in seconds. */
+double pc_wall_s(void);
+
+#endif

@@ -1,0 +1,341 @@
+/* Builds pcapng blocks (SHB, IDB, EPB) in memory, in the host's byte order,
+ * and writes each with one fwrite so a reader never sees half a block
+ * unless the process is killed. Not for naming, rotating or flushing files,
+ * nor for looking up processes: callers pass the comment. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pcapfile/pcapng_write.h"
+
+#define BT_SHB 0x0A0D0D0Au
+#define BT_IDB 1u
+#define BT_EPB 6u
+#define BOM 0x1A2B3C4Du
+#define OPT_END 0
+#define OPT_COMMENT 1
+#define SHB_HARDWARE 2
+#define SHB_OS 3
+#define SHB_USERAPPL 4
+#define IF_NAME 2
+#define IF_DESCRIPTION 3
+#define IF_TSRESOL 9
+#define EPB_FLAGS 2
+#define EPB_PID_TID 8
+#define ARPHRD_ETHER_ 1
+#define ARPHRD_LOOPBACK_ 772
+#define PACKET_HOST_ 0
+#define PACKET_OUTGOING_ 4
+
+struct iface {
+	uint32_t netns;
+	char name[PC_IFNAME_LEN + 1];
+};
+
+struct blk {
+	uint8_t *p;
+	size_t len, cap;
+	int err;
+};
+
+struct pc_pcapng_w {
+	FILE *f;
+	char *hardware, *os, *userappl;
+	uint32_t snaplen;
+	struct iface *ifs;
+	size_t nifs, capifs;
+	size_t last; /* index of the last interface used, a cheap cache */
+	uint64_t bytes;
+	struct blk b;
+};
+
+static void put(struct blk *b, const void *data, size_t n)
+{
+	if (b->err)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		uint8_t *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+static void put32(struct blk *b, uint32_t v)
+{
+	put(b, &v, 4);
+}
+
+static void put16(struct blk *b, uint16_t v)
+{
+	put(b, &v, 2);
+}
+
+static void pad4(struct blk *b)
+{
+	static const uint8_t zero[4];
+
+	put(b, zero, (4 - b->len % 4) % 4);
+}
+
+static void begin(struct blk *b, uint32_t type)
+{
+	b->len = 0;
+	b->err = 0;
+	put32(b, type);
+	put32(b, 0); /* total length, set by finish() */
+}
+
+static void opt(struct blk *b, uint16_t code, const void *data, size_t n)
+{
+	if (n > 0xffff) {
+		b->err = -EINVAL;
+		return;
+	}
+	put16(b, code);
+	put16(b, (uint16_t)n);
+	put(b, data, n);
+	pad4(b);
+}
+
+static void opt_str(struct blk *b, uint16_t code, const char *s)
+{
+	if (s)
+		opt(b, code, s, strlen(s));
+}
+
+/* Ends the options and the block, writes it with one fwrite. */
+static int finish(struct pc_pcapng_w *w, int with_opts)
+{
+	struct blk *b = &w->b;
+	uint32_t total;
+
+	if (with_opts)
+		put32(b, OPT_END); /* code 0, length 0 */
+	pad4(b);
+	put32(b, 0);
+	if (b->err)
+		return b->err;
+	total = (uint32_t)b->len;
+	memcpy(b->p + 4, &total, 4);
+	memcpy(b->p + b->len - 4, &total, 4);
+	errno = 0;
+	if (fwrite(b->p, 1, b->len, w->f) != b->len)
+		return errno ? -errno : -EIO;
+	w->bytes += b->len;
+	return 0;
+}
+
+static int write_shb(struct pc_pcapng_w *w)
+{
+	struct blk *b = &w->b;
+	uint64_t section_len = UINT64_MAX; /* unknown */
+
+	begin(b, BT_SHB);
+	put32(b, BOM);
+	put16(b, 1); /* major */
+	put16(b, 0); /* minor */
+	put(b, &section_len, 8);
+	opt_str(b, SHB_HARDWARE, w->hardware);
+	opt_str(b, SHB_OS, w->os);
+	opt_str(b, SHB_USERAPPL, w->userappl);
+	return finish(w, 1);
+}
+
+static int write_idb(struct pc_pcapng_w *w, const struct iface *ifc)
+{
+	struct blk *b = &w->b;
+	char descr[32];
+	uint8_t tsresol = 9; /* nanoseconds */
+
+	begin(b, BT_IDB);
+	put16(b, PC_LINKTYPE_LINUX_SLL2);
+	put16(b, 0);
+	put32(b, w->snaplen + PC_SLL2_HDR_LEN);
+	opt_str(b, IF_NAME, ifc->name);
+	snprintf(descr, sizeof(descr), "netns %u", ifc->netns);
+	opt_str(b, IF_DESCRIPTION, descr);
+	opt(b, IF_TSRESOL, &tsresol, 1);
+	return finish(w, 1);
+}
+
+static char *dup_or_null(const char *s, int *err)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*err = -ENOMEM;
+	return d;
+}
+
+int pc_pcapng_w_new(struct pc_pcapng_w **out, FILE *f, const struct pc_pcapng_section *sec,
+		    uint32_t snaplen)
+{
+	struct pc_pcapng_w *w;
+	int err = 0;
+
+	*out = NULL;
+	if (snaplen > UINT32_MAX - PC_SLL2_HDR_LEN)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->f = f;
+	w->snaplen = snaplen;
+	w->hardware = dup_or_null(sec->hardware, &err);
+	w->os = dup_or_null(sec->os, &err);
+	w->userappl = dup_or_null(sec->userappl, &err);
+	if (!err && f)
+		err = write_shb(w);
+	if (err) {
+		pc_pcapng_w_free(w);
+		return err;
+	}
+	*out = w;
+	return 0;
+}
+
+int pc_pcapng_w_restart(struct pc_pcapng_w *w, FILE *f)
+{
+	size_t i;
+	int err;
+
+	w->f = f;
+	w->bytes = 0;
+	err = write_shb(w);
+	for (i = 0; !err && i < w->nifs; i++)
+		err = write_idb(w, &w->ifs[i]);
+	return err;
+}
+
+/* Interface id of (netns, ifname), writing its IDB when it is new. */
+static int iface_id(struct pc_pcapng_w *w, uint32_t netns, const char *name, uint32_t *id)
+{
+	struct iface *ifc;
+	size_t i;
+	int err;
+
+	if (w->last < w->nifs && w->ifs[w->last].netns == netns &&
+	    !strcmp(w->ifs[w->last].name, name)) {
+		*id = (uint32_t)w->last;
+		return 0;
+	}
+	for (i = 0; i < w->nifs; i++) {
+		if (w->ifs[i].netns == netns && !strcmp(w->ifs[i].name, name)) {
+			w->last = i;
+			*id = (uint32_t)i;
+			return 0;
+		}
+	}
+	if (w->nifs >= PC_PCAPNG_MAX_IFACES)
+		return -ENOSPC;
+	if (w->nifs == w->capifs) {
+		size_t cap = w->capifs ? w->capifs * 2 : 8;
+
+		ifc = realloc(w->ifs, cap * sizeof(*ifc));
+		if (!ifc)
+			return -ENOMEM;
+		w->ifs = ifc;
+		w->capifs = cap;
+	}
+	ifc = &w->ifs[w->nifs];
+	ifc->netns = netns;
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	err = write_idb(w, ifc);
+	if (err)
+		return err;
+	w->last = w->nifs;
+	*id = (uint32_t)w->nifs++;
+	return 0;
+}
+
+static void be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void be32(uint8_t *p, uint32_t v)
+{
+	be16(p, (uint16_t)(v >> 16));
+	be16(p + 2, (uint16_t)v);
+}
+
+void pc_sll2_header(const struct pc_packet *rec, uint8_t out[PC_SLL2_HDR_LEN])
+{
+	memset(out, 0, PC_SLL2_HDR_LEN);
+	be16(out, rec->l3proto);       /* protocol type */
+	be32(out + 4, rec->ifindex);   /* interface index; out+2: reserved */
+	be16(out + 8, strcmp(rec->ifname, "lo") ? ARPHRD_ETHER_ : ARPHRD_LOOPBACK_);
+	out[10] = rec->dir == PC_DIR_OUT ? PACKET_OUTGOING_ : PACKET_HOST_;
+	out[11] = 0;                   /* address length; out+12: address */
+}
+
+int pc_pcapng_w_packet(struct pc_pcapng_w *w, const struct pc_packet *rec, uint64_t ts_real_ns,
+		       uint32_t pid, uint32_t tid, const char *comment)
+{
+	char ifname[PC_IFNAME_LEN + 1];
+	uint8_t sll2[PC_SLL2_HDR_LEN];
+	struct blk *b = &w->b;
+	uint32_t id, caplen, flags, pt[2];
+	int err;
+
+	if (rec->caplen > w->snaplen || rec->len > UINT32_MAX - PC_SLL2_HDR_LEN ||
+	    (comment && strlen(comment) > 0xffff))
+		return -EINVAL;
+	memcpy(ifname, rec->ifname, PC_IFNAME_LEN);
+	ifname[PC_IFNAME_LEN] = 0;
+	err = iface_id(w, rec->netns, ifname, &id);
+	if (err)
+		return err;
+	caplen = rec->caplen + PC_SLL2_HDR_LEN;
+	pc_sll2_header(rec, sll2);
+	begin(b, BT_EPB);
+	put32(b, id);
+	put32(b, (uint32_t)(ts_real_ns >> 32));
+	put32(b, (uint32_t)ts_real_ns);
+	put32(b, caplen);
+	put32(b, rec->len + PC_SLL2_HDR_LEN);
+	put(b, sll2, sizeof(sll2));
+	put(b, rec->data, rec->caplen);
+	pad4(b);
+	flags = rec->dir == PC_DIR_OUT ? 2 : 1;
+	opt(b, EPB_FLAGS, &flags, 4);
+	if (pid) {
+		pt[0] = pid;
+		pt[1] = tid;
+		opt(b, EPB_PID_TID, pt, 8);
+	}
+	opt_str(b, OPT_COMMENT, comment);
+	return finish(w, 1);
+}
+
+uint64_t pc_pcapng_w_bytes(const struct pc_pcapng_w *w)
+{
+	return w->bytes;
+}
+
+void pc_pcapng_w_free(struct pc_pcapng_w *w)
+{
+	if (!w)
+		return;
+	free(w->b.p);
+	free(w->ifs);
+	free(w->hardware);
+	free(w->os);
+	free(w->userappl);
+	free(w);
+}
