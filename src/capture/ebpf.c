@@ -13,8 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "capture/capture.h"
-#include "fallback/backend.h"
+#include "capture/ebpf.h"
 #include "proc/procinfo.h"
 #include "pidcap.skel.h"
 #include "pidcap_compat.skel.h"
@@ -53,7 +52,7 @@ static const struct variant variants[] = {
 	  pidcap_compat_bpf_destroy_any, pidcap_compat_bpf_obj, pidcap_compat_bpf_settings },
 };
 
-struct pc_capture {
+struct pc_ebpf {
 	const struct variant *variant;
 	void *skel;
 	struct bpf_object *obj;
@@ -67,7 +66,6 @@ struct pc_capture {
 	char method[1024];
 	unsigned int skipped;   /* bits of optional_progs not loaded or attached */
 	unsigned int unused;    /* of those, substitutes not needed (not a loss) */
-	struct pc_pcapback *pb; /* the fallback backend; then nothing above is used */
 };
 
 /* Programs pidcap runs without when the kernel lacks their hook or refuses
@@ -201,7 +199,7 @@ static int kernel_has_btf_tracepoint(const struct btf *vmlinux, const char *name
 	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
 }
 
-static int add_link(struct pc_capture *cap, struct bpf_link *link)
+static int add_link(struct pc_ebpf *cap, struct bpf_link *link)
 {
 	struct bpf_link **links;
 
@@ -215,7 +213,7 @@ static int add_link(struct pc_capture *cap, struct bpf_link *link)
 	return 0;
 }
 
-static int attach_prog(struct pc_capture *cap, struct bpf_program *prog,
+static int attach_prog(struct pc_ebpf *cap, struct bpf_program *prog,
 		       char *errbuf, size_t errlen)
 {
 	enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
@@ -247,7 +245,7 @@ static int attach_prog(struct pc_capture *cap, struct bpf_program *prog,
 
 /* Runs the iter/task_file program once: every socket already open gets
  * the process that holds it as owner. */
-static int seed_existing_sockets(struct pc_capture *cap, char *errbuf, size_t errlen)
+static int seed_existing_sockets(struct pc_ebpf *cap, char *errbuf, size_t errlen)
 {
 	struct bpf_program *prog = bpf_object__find_program_by_name(cap->obj, "pc_seed");
 	struct bpf_link *link;
@@ -278,7 +276,7 @@ out:
 
 static int handle_record(void *ctx, void *data, size_t size)
 {
-	struct pc_capture *cap = ctx;
+	struct pc_ebpf *cap = ctx;
 
 	return cap->fn(cap->ctx, data, size);
 }
@@ -306,7 +304,7 @@ static const struct variant *forced_variant(const char *force)
 	return NULL;
 }
 
-static void configure(struct pc_capture *cap, const struct pc_capture_opts *o)
+static void configure(struct pc_ebpf *cap, const struct pc_capture_opts *o)
 {
 	struct pc_settings *set = cap->variant->settings(cap->skel);
 	struct bpf_program *prog;
@@ -345,7 +343,7 @@ static void configure(struct pc_capture *cap, const struct pc_capture_opts *o)
 
 /* Opens build v afresh (a refused program leaves libbpf's object unusable)
  * and finds its maps. */
-static int open_variant(struct pc_capture *cap, const struct variant *v,
+static int open_variant(struct pc_ebpf *cap, const struct variant *v,
 			const struct pc_capture_opts *o, char *errbuf, size_t errlen)
 {
 	int err;
@@ -381,7 +379,7 @@ static struct bpf_program *env_rejected(struct bpf_object *obj)
 
 /* Loads build v. A refused optional program is left out and the rest
  * loaded again; a refused core program fails the build, naming it. */
-static int load_variant(struct pc_capture *cap, const struct variant *v,
+static int load_variant(struct pc_ebpf *cap, const struct variant *v,
 			const struct pc_capture_opts *o, unsigned int absent, char *errbuf,
 			size_t errlen)
 {
@@ -439,7 +437,7 @@ static unsigned int absent_hooks(const struct btf *vmlinux)
 
 /* The start-up line: build, hooks in use and, for each program left out,
  * what the user loses (each loss once). */
-static void describe(struct pc_capture *cap)
+static void describe(struct pc_ebpf *cap)
 {
 	size_t i, k, len;
 	int dup;
@@ -477,7 +475,7 @@ static void describe(struct pc_capture *cap)
 
 /* The build whose kfuncs this kernel has, then the builds after it (compat
  * last) when a core program is refused. */
-static int load_programs(struct pc_capture *cap, const struct pc_capture_opts *o, char *errbuf,
+static int load_programs(struct pc_ebpf *cap, const struct pc_capture_opts *o, char *errbuf,
 			 size_t errlen)
 {
 	const char *force = getenv("PIDCAP_BPF_VARIANT");
@@ -522,10 +520,10 @@ static int load_programs(struct pc_capture *cap, const struct pc_capture_opts *o
 	return err;
 }
 
-static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
+int pc_ebpf_open(struct pc_ebpf **out, const struct pc_capture_opts *o,
 		     pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
 {
-	struct pc_capture *cap = NULL;
+	struct pc_ebpf *cap = NULL;
 	struct bpf_program *prog, *sender;
 	char cgroot[4096];
 	size_t i;
@@ -570,7 +568,7 @@ static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
 	if (err)
 		goto fail;
 	for (i = 0; i < o->npids; i++) {
-		err = pc_capture_add_pid(cap, o->pids[i]);
+		err = pc_ebpf_add_pid(cap, o->pids[i]);
 		if (err) {
 			snprintf(errbuf, errlen, "cannot add pid %u to the filter: %s",
 				 o->pids[i], strerror(-err));
@@ -602,17 +600,16 @@ static int ebpf_open(struct pc_capture **out, const struct pc_capture_opts *o,
 	*out = cap;
 	return 0;
 fail:
-	pc_capture_close(cap);
+	pc_ebpf_close(cap);
 	return err;
 }
 
-void pc_capture_close(struct pc_capture *cap)
+void pc_ebpf_close(struct pc_ebpf *cap)
 {
 	size_t i;
 
 	if (!cap)
 		return;
-	pc_pcapback_close(cap->pb);
 	for (i = 0; i < cap->nlinks; i++)
 		bpf_link__destroy(cap->links[i]);
 	free(cap->links);
@@ -624,21 +621,17 @@ void pc_capture_close(struct pc_capture *cap)
 	free(cap);
 }
 
-int pc_capture_fd(const struct pc_capture *cap)
+int pc_ebpf_fd(const struct pc_ebpf *cap)
 {
-	if (cap->pb)
-		return pc_pcapback_fd(cap->pb);
 	return ring_buffer__epoll_fd(cap->rb);
 }
 
-int pc_capture_consume(struct pc_capture *cap)
+int pc_ebpf_consume(struct pc_ebpf *cap)
 {
-	if (cap->pb)
-		return pc_pcapback_consume(cap->pb);
 	return ring_buffer__consume(cap->rb);
 }
 
-int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX])
+int pc_ebpf_counters(const struct pc_ebpf *cap, uint64_t out[PC_CNT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
 	int fd = bpf_map__fd(cap->counters);
@@ -646,8 +639,6 @@ int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX])
 	__u32 key;
 	int cpu, err = 0;
 
-	if (cap->pb)
-		return pc_pcapback_counters(cap->pb, out);
 	if (ncpu <= 0)
 		return -EINVAL;
 	vals = calloc(ncpu, sizeof(*vals));
@@ -666,85 +657,22 @@ int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX])
 	return err;
 }
 
-int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid)
+int pc_ebpf_add_pid(struct pc_ebpf *cap, uint32_t pid)
 {
 	__u8 one = 1;
 
-	if (cap->pb)
-		return pc_pcapback_add_pid(cap->pb, pid);
 	if (bpf_map_update_elem(bpf_map__fd(cap->filter_pids), &pid, &one, BPF_ANY))
 		return -errno;
 	return 0;
 }
 
-int pc_capture_flows_fd(const struct pc_capture *cap)
+int pc_ebpf_flows_fd(const struct pc_ebpf *cap)
 {
-	if (cap->pb)
-		return -1; /* no flows map: packet records feed flowtab instead */
 	return bpf_map__fd(cap->flows);
 }
 
-const char *pc_capture_method(const struct pc_capture *cap)
+const char *pc_ebpf_method(const struct pc_ebpf *cap)
 {
-	if (cap->pb)
-		return pc_pcapback_method(cap->pb);
 	return cap->method;
 }
 
-int pc_capture_filters_applied(const struct pc_capture *cap)
-{
-	return cap->pb != NULL;
-}
-
-/* The fallback inside a pc_capture shell, so that every call dispatches. */
-static int pcap_open(struct pc_capture **out, const struct pc_capture_opts *o, pc_record_fn fn,
-		     void *ctx, char *errbuf, size_t errlen)
-{
-	struct pc_capture *cap = calloc(1, sizeof(*cap));
-	int err;
-
-	*out = NULL;
-	if (!cap) {
-		snprintf(errbuf, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	cap->cgroup_fd = -1;
-	err = pc_pcapback_open(&cap->pb, o, fn, ctx, errbuf, errlen);
-	if (err) {
-		free(cap);
-		return err;
-	}
-	*out = cap;
-	return 0;
-}
-
-/* eBPF, the fallback, or eBPF and then the fallback (auto): the one
- * notice line says why eBPF was not used and what the fallback misses. */
-int pc_capture_open(struct pc_capture **out, const struct pc_capture_opts *o,
-		    pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
-{
-	char why[512], line[1024];
-	int err;
-
-	if (o->backend == PC_BACKEND_PCAP)
-		return pcap_open(out, o, fn, ctx, errbuf, errlen);
-	err = ebpf_open(out, o, fn, ctx, errbuf, errlen);
-	if (!err || o->backend == PC_BACKEND_EBPF)
-		return err;
-	snprintf(why, sizeof(why), "%s", errbuf);
-	err = pcap_open(out, o, fn, ctx, errbuf, errlen);
-	if (err) {
-		snprintf(line, sizeof(line), "eBPF: %s; fallback: %s", why, errbuf);
-		snprintf(errbuf, errlen, "%s", line);
-		return err;
-	}
-	if (o->notice) {
-		snprintf(line, sizeof(line),
-			 "eBPF not used (%s); falling back to libpcap + sock_diag + /proc "
-			 "(--backend pcap): packets of short-lived processes may have no process, "
-			 "unbound UDP, raw and ping sockets have none, other network namespaces "
-			 "are not captured", why);
-		o->notice(o->notice_ctx, line);
-	}
-	return 0;
-}

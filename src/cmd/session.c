@@ -11,13 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd/session.h"
+#include "lib/clock.h"
 
 uint64_t pc_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return pc_clock_ns(CLOCK_MONOTONIC);
 }
 
 void pc_session_init(struct pc_session *s)
