@@ -346,8 +346,7 @@ int BPF_PROG(pc_sys_enter, struct pt_regs *regs, long id)
  * file is not assigned yet: the request's fd is resolved in the
  * submitter's table (requests on registered files are left out). */
 #define REQ_F_FIXED_FILE 1 /* the same bit as IOSQE_FIXED_FILE */
-SEC("tp_btf/io_uring_submit_req")
-int BPF_PROG(pc_uring_submit, struct io_kiocb *req)
+static __always_inline void uring_submitted(struct io_kiocb *req)
 {
 	struct file *file = BPF_CORE_READ(req, file);
 	__u64 sk = 0;
@@ -358,6 +357,20 @@ int BPF_PROG(pc_uring_submit, struct io_kiocb *req)
 		sk = inet_sock_of_fd(BPF_CORE_READ(req, cqe.fd));
 	if (sk)
 		note_user(sk);
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(pc_uring_submit, struct io_kiocb *req)
+{
+	uring_submitted(req);
+	return 0;
+}
+
+/* The same tracepoint under its name before 6.3. */
+SEC("tp_btf/io_uring_submit_sqe")
+int BPF_PROG(pc_uring_submit_sqe, struct io_kiocb *req)
+{
+	uring_submitted(req);
 	return 0;
 }
 

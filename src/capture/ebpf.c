@@ -66,7 +66,11 @@ struct pc_ebpf {
 	char method[1024];
 	unsigned int skipped;   /* bits of optional_progs not loaded or attached */
 	unsigned int unused;    /* of those, substitutes not needed (not a loss) */
+	unsigned int renamed;   /* hooks this kernel has under another name */
 };
+
+#define URING_LOSS "the first packets an io_uring request sends after a hand-over may name " \
+		   "the previous one"
 
 /* Programs pidcap runs without when the kernel lacks their hook or refuses
  * them, and what the user loses then. Every other program is the core:
@@ -80,8 +84,8 @@ static const struct optional_prog {
 			      "previous one" },
 	/* the substitutes for pc_egress_sender, loaded only without it */
 	{ "pc_sys_enter", "no socket syscall names its caller before it sends" },
-	{ "pc_uring_submit", "the first packets an io_uring request sends after a hand-over "
-			     "may name the previous one" },
+	{ "pc_uring_submit", URING_LOSS },
+	{ "pc_uring_submit_sqe", URING_LOSS }, /* its name before 6.3 */
 	{ "pc_seed", "sockets opened before start have no owner until first used" },
 	{ "pc_send_length", "a socket's new holder is named only once it sends" },
 	{ "pc_recv_length", "a socket's new holder is named only once it sends" },
@@ -111,7 +115,8 @@ static int optional_index(const char *name)
 	return -1;
 }
 #define OPT_BIT(name) (1u << optional_index(name))
-#define SUBSTITUTES (OPT_BIT("pc_sys_enter") | OPT_BIT("pc_uring_submit"))
+#define SUBSTITUTES (OPT_BIT("pc_sys_enter") | OPT_BIT("pc_uring_submit") | \
+		     OPT_BIT("pc_uring_submit_sqe"))
 
 /* PIDCAP_BPF_REJECT=NAME[,NAME...]: the loader acts as if the kernel had
  * refused these programs (tests of the degraded modes). */
@@ -329,9 +334,9 @@ static void configure(struct pc_ebpf *cap, const struct pc_capture_opts *o)
 		bpf_map__set_max_entries(cap->events, o->ring_bytes);
 	/* pc_sys_enter costs every syscall of every process: only where the
 	 * egress hook cannot name senders */
-	cap->unused = 0;
+	cap->unused = cap->renamed;
 	if (!(cap->skipped & OPT_BIT("pc_egress_sender")))
-		cap->unused = SUBSTITUTES & ~cap->skipped;
+		cap->unused |= SUBSTITUTES & ~cap->skipped;
 	cap->skipped |= cap->unused;
 	set->syscall_owners = (cap->skipped & SUBSTITUTES) != SUBSTITUTES;
 	for (i = 0; i < N_OPTIONAL; i++) {
@@ -425,6 +430,8 @@ static unsigned int absent_hooks(const struct btf *vmlinux)
 		{ "pc_send_length", "sock_send_length" },
 		{ "pc_recv_length", "sock_recv_length" },
 		{ "pc_sock_state", "inet_sock_set_state" },
+		{ "pc_uring_submit", "io_uring_submit_req" },
+		{ "pc_uring_submit_sqe", "io_uring_submit_sqe" },
 	};
 	unsigned int absent = 0;
 	size_t i;
@@ -433,6 +440,17 @@ static unsigned int absent_hooks(const struct btf *vmlinux)
 		if (!kernel_has_btf_tracepoint(vmlinux, tp[i][1]))
 			absent |= 1u << optional_index(tp[i][0]);
 	return absent;
+}
+
+/* Of a hook renamed between kernels, the name this kernel lacks: not a
+ * loss when it has the other. */
+static unsigned int renamed_hooks(unsigned int absent)
+{
+	unsigned int req = OPT_BIT("pc_uring_submit"), sqe = OPT_BIT("pc_uring_submit_sqe");
+
+	if ((absent & (req | sqe)) == (req | sqe))
+		return 0;
+	return absent & (req | sqe);
 }
 
 /* The start-up line: build, hooks in use and, for each program left out,
@@ -449,7 +467,9 @@ static void describe(struct pc_ebpf *cap)
 		       cap->variant->name,
 		       (cap->skipped & OPT_BIT("pc_egress_sender")) ? "" : ", sending packets",
 		       (cap->skipped & OPT_BIT("pc_sys_enter")) ? "" :
-		       (cap->skipped & OPT_BIT("pc_uring_submit")) ? ", socket syscalls (sys_enter)" :
+		       (cap->skipped & OPT_BIT("pc_uring_submit")) &&
+				       (cap->skipped & OPT_BIT("pc_uring_submit_sqe")) ?
+			       ", socket syscalls (sys_enter)" :
 								      ", socket syscalls (sys_enter) and io_uring",
 		       (cap->skipped & (OPT_BIT("pc_send_length") | OPT_BIT("pc_recv_length"))) ?
 			       "" : ", sock_send/recv_length",
@@ -491,6 +511,7 @@ static int load_programs(struct pc_ebpf *cap, const struct pc_capture_opts *o, c
 		return err;
 	}
 	absent = absent_hooks(vmlinux);
+	cap->renamed = renamed_hooks(absent);
 	if (force && *force && !forced_variant(force)) {
 		btf__free(vmlinux);
 		snprintf(errbuf, errlen, "PIDCAP_BPF_VARIANT='%s' is not a build of the eBPF "
