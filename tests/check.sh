@@ -32,6 +32,7 @@ layer unit make --no-print-directory OUT="$OUT" unit
 layer golden tests/golden/run.sh "$OUT/pidcap"
 layer fuzz tests/fuzz/run.sh "$FUZZ_SECONDS" "$OUT/fuzz"
 layer docs tests/docs/check_manpage.sh "$OUT/pidcap"
+layer unit-file tests/docs/check_unit.sh "$OUT/pidcap"
 layer e2e python3 tests/e2e/run.py --pidcap "$OUT/pidcap"
 layer kernels python3 tests/kernels/run.py --pidcap "$OUT/pidcap" --out "$OUT/kernels"
 echo "check: $passed_layers passed, $failed_layers failed"
