@@ -71,6 +71,8 @@ static void emit_packet(void *ctx, const struct pc_packet *rec, size_t size)
 					 rec->ts_ns + app->printer.mono_to_real_ns, app->write_err,
 					 sizeof(app->write_err));
 
+		if (!r && app->opt.flush_write) /* -U */
+			r = pc_capout_flush(app->capout, app->write_err, sizeof(app->write_err));
 		if (r) { /* 1: -G -W wrote its files; < 0: write_err says why */
 			app->done = 1;
 			return;
@@ -233,8 +235,12 @@ int pc_live_main(const struct pc_options *opt)
 	}
 	pc_procs_scan(app.procs, pc_now_ns());
 
-	/* printing needs only headers; files get whole packets (-s 262144) */
-	co.snaplen = app.opt.snaplen_set || app.opt.write_file ? app.opt.snaplen : PRINT_SNAPLEN;
+	/* printing needs only headers; files and the dumps of -x -X -A get
+	 * whole packets (-s 262144) */
+	co.snaplen = app.opt.snaplen_set || app.opt.write_file || app.opt.hex ||
+				     app.opt.hexascii || app.opt.ascii ?
+			     app.opt.snaplen :
+			     PRINT_SNAPLEN;
 	if (co.snaplen > 65536)
 		co.snaplen = 65536;
 	co.want_in = app.opt.want_in;
@@ -243,8 +249,19 @@ int pc_live_main(const struct pc_options *opt)
 	if (pc_session_setup(&app.ses, &app.opt, app.procs, &co, err, sizeof(err)))
 		goto fail;
 	app.printer.out = stdout;
+	/* -l, and a pipe: each line as it is printed (tcpdump -l) */
+	if (app.opt.linebuf || !isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	app.printer.json = app.opt.json;
 	app.printer.verbose = app.opt.verbose;
+	app.printer.quiet = app.opt.quiet;
+	app.printer.link = app.opt.link;
+	app.printer.tstamp = app.opt.tstamp;
+	app.printer.nano = app.opt.nano;
+	app.printer.hex = app.opt.hex;
+	app.printer.hexascii = app.opt.hexascii;
+	app.printer.ascii = app.opt.ascii;
+	app.printer.number = app.opt.number;
 	app.printer.procs = app.procs;
 	app.printer.mono_to_real_ns = pc_clock_offset_ns(CLOCK_REALTIME, CLOCK_MONOTONIC);
 	if (app.opt.write_file) {

@@ -121,8 +121,18 @@ int pc_offline_run(const struct pc_options *opt)
 		}
 	}
 	off.pr.out = stdout;
+	if (opt->linebuf)
+		off.flush_each = 1; /* -l: each line as it is printed */
 	off.pr.json = opt->json;
 	off.pr.verbose = opt->verbose;
+	off.pr.quiet = opt->quiet;
+	off.pr.link = opt->link;
+	off.pr.tstamp = opt->tstamp;
+	off.pr.nano = opt->nano;
+	off.pr.hex = opt->hex;
+	off.pr.hexascii = opt->hexascii;
+	off.pr.ascii = opt->ascii;
+	off.pr.number = opt->number;
 	fprintf(stderr, "pidcap: reading from file %s\n", name);
 	ret = pc_capfile_read(f, on_packet, &off, &off.st, err, sizeof(err));
 	fflush(stdout);

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "capture/capture.h"
@@ -24,6 +25,7 @@ enum {
 	OPT_BY_EXE,
 	OPT_GRACE,
 	OPT_BACKEND,
+	OPT_TSPREC,
 };
 
 #define M_CAP (1u << PC_MODE_CAPTURE)
@@ -49,6 +51,8 @@ enum opt_kind {
 #define F(field) offsetof(struct pc_options, field)
 /* set_off 0 means none: it is the offset of mode, never set by an option */
 _Static_assert(offsetof(struct pc_options, mode) == 0, "set_off 0 is free");
+
+static const char *const precisions[] = { "micro", "nano", NULL };
 
 static const char *const backends[] = {
 	[PC_BACKEND_AUTO] = "auto", [PC_BACKEND_EBPF] = "ebpf", [PC_BACKEND_PCAP] = "pcap", NULL
@@ -84,6 +88,30 @@ static const struct pc_opt {
 	  .kind = K_CODE },
 	{ NULL, 0, 'v', NULL, "more detail per packet: tid, user, exe, cmdline, cgroup; -vv: also kernel logs", M_CAP | M_TOP | M_EXP,
 	  .kind = K_COUNT, .off = F(verbose) },
+	{ NULL, 0, 'q', NULL, "quiet: less protocol detail per line (tcpdump -q)", M_CAP,
+	  .kind = K_FLAG, .off = F(quiet) },
+	{ NULL, 0, 'e', NULL, "show the link: interface index and protocol, as tcpdump -e prints LINUX_SLL2", M_CAP,
+	  .kind = K_FLAG, .off = F(link) },
+	{ NULL, 0, 't', NULL, "-t: no time; -tt: seconds since 1970; -ttt: since the previous packet; -tttt: with the date; -ttttt: since the first packet", M_CAP,
+	  .kind = K_COUNT, .off = F(tstamp) },
+	{ NULL, 0, 'x', NULL, "also print each packet in hex (-xx: with the link header); captures whole packets", M_CAP,
+	  .kind = K_COUNT, .off = F(hex) },
+	{ NULL, 0, 'X', NULL, "also print each packet in hex and ASCII (-XX: with the link header)", M_CAP,
+	  .kind = K_COUNT, .off = F(hexascii) },
+	{ NULL, 0, 'A', NULL, "also print each packet in ASCII", M_CAP,
+	  .kind = K_COUNT, .off = F(ascii) },
+	{ NULL, 0, 'l', NULL, "line-buffered output (the default when stdout is a pipe)", M_CAP,
+	  .kind = K_FLAG, .off = F(linebuf) },
+	{ NULL, 0, '#', NULL, "number the packets", M_CAP,
+	  .kind = K_FLAG, .off = F(number) },
+	{ NULL, 0, 'U', NULL, "with -w: write each packet out as it comes", M_CAP,
+	  .kind = K_FLAG, .off = F(flush_write) },
+	{ NULL, 1, 'F', "FILE", "read the filter expression from FILE", M_CAP,
+	  .kind = K_STR, .off = F(filter_file), .min = 1, .max = 0,
+	  .bad = "-F wants a file name" },
+	{ "time-stamp-precision", 1, OPT_TSPREC, "micro|nano", "time stamps in microseconds (default) or nanoseconds", M_CAP,
+	  .kind = K_CHOICE, .off = F(nano), .choices = precisions,
+	  .bad = "invalid --time-stamp-precision '%s': want micro or nano" },
 	{ NULL, 0, 'D', NULL, "list the interfaces pidcap can capture on and exit", M_CAP,
 	  .kind = K_FLAG, .off = F(list_ifaces) },
 	{ NULL, 1, 'w', "FILE", "write packets to pcapng FILE ('-': stdout) instead of printing them", M_CAP,
@@ -409,6 +437,45 @@ static int parse_rest(struct pc_options *o, int argc, char **argv, int rest,
 	return 0;
 }
 
+/* -F FILE: the expression is the file's text (as tcpdump: the words on
+ * the command line are ignored, '#' starts a comment to the line's end).
+ * Returns 0, -EINVAL or -ENOMEM. */
+static int read_filter_file(struct pc_options *o, char *err, size_t errlen)
+{
+	char buf[65536], *p;
+	size_t n;
+	int comment = 0;
+	FILE *f = fopen(o->filter_file, "r");
+
+	if (!f) {
+		snprintf(err, errlen, "cannot open -F %s: %s", o->filter_file, strerror(errno));
+		return -EINVAL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n == sizeof(buf) - 1) {
+		snprintf(err, errlen, "-F %s: longer than %zu bytes", o->filter_file, n);
+		return -EINVAL;
+	}
+	buf[n] = 0;
+	for (p = buf; *p; p++) {
+		if (*p == '#')
+			comment = 1;
+		else if (*p == '\n')
+			comment = 0;
+		if (comment || *p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	}
+	free(o->filter);
+	o->filter = NULL;
+	for (p = buf; *p == ' '; p++)
+		;
+	if (!*p)
+		return 0;
+	o->filter = strdup(p);
+	return o->filter ? 0 : -ENOMEM;
+}
+
 /* Options that do not go together. Returns 0 or -EINVAL. */
 static int check_combinations(const struct pc_options *o, char *err, size_t errlen)
 {
@@ -482,6 +549,8 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 			goto out;
 	}
 	ret = parse_rest(o, argc, argv, optind, last_optarg, err, errlen);
+	if (!ret && o->filter_file)
+		ret = read_filter_file(o, err, errlen);
 	if (!ret)
 		ret = check_combinations(o, err, errlen);
 out:
@@ -504,5 +573,6 @@ void pc_options_free(struct pc_options *o)
 	free(o->write_file);
 	free(o->read_file);
 	free(o->listen);
+	free(o->filter_file);
 	memset(o, 0, sizeof(*o));
 }

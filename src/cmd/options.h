@@ -49,6 +49,15 @@ struct pc_options {
 	int by_exe;             /* exporter --by-exe */
 	uint32_t grace_secs;    /* exporter --grace */
 	int backend;            /* --backend: enum pc_backend (capture/capture.h) */
+	int quiet;              /* -q */
+	int link;               /* -e */
+	int tstamp;             /* -t count: 1 none, 2 epoch, 3 delta, 4 date, 5 since first */
+	int hex, hexascii, ascii; /* -x, -X, -A counts (2: with the link header) */
+	int linebuf;            /* -l */
+	int number;             /* -# */
+	int flush_write;        /* -U */
+	char *filter_file;      /* -F */
+	int nano;               /* --time-stamp-precision=nano */
 	int help, version;
 };
 

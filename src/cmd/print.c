@@ -9,12 +9,14 @@
 #include <string.h>
 #include <time.h>
 #include "packet/decode.h"
+#include "packet/nd.h"
 #include "lib/escape.h"
 #include "lib/strbuf.h"
 #include "cmd/print.h"
 #include "proc/owner_desc.h"
 #include "proc/procinfo.h"
 #include "pcapfile/pcapng_comment.h"
+#include "pcapfile/pcapng_write.h"
 
 /* Longest line: every string below is bounded (exe 511, cmdline 1023,
  * cgroup 511, user 63 bytes) and escaping grows a byte to 6 at most. */
@@ -70,6 +72,19 @@ static void put_text_str(struct pc_sb *o, const char *s, int space_too)
 		o->len += pc_escape_text(o->buf + o->len, o->cap - o->len, s, strlen(s), space_too);
 }
 
+/* A name or command line for a person: in double quotes when it holds a
+ * space (kept as a space) or a quote; controls and bad bytes escaped. */
+static void put_readable(struct pc_sb *o, const char *s)
+{
+	if (!strpbrk(s, " \"")) {
+		put_text_str(o, s, 0);
+		return;
+	}
+	pc_sb_puts(o, "\"");
+	put_text_str(o, s, PC_ESC_QUOTED);
+	pc_sb_puts(o, "\"");
+}
+
 /* The owner as the printer shows it: the description (proc/owner_desc.h)
  * cut to what a line holds (exe 511, cmdline 1023, cgroup 511, user 63
  * bytes; WHO_TEXT_MAX and PC_LINE_MAX assume these). */
@@ -103,7 +118,7 @@ static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid,
 
 static void put_who_text(struct pc_sb *o, const struct pc_owner_desc *w)
 {
-	put_text_str(o, w->comm, 0);
+	put_readable(o, w->comm);
 	pc_sb_puts(o, "[");
 	put_u(o, w->pid);
 	pc_sb_puts(o, "]");
@@ -116,66 +131,181 @@ static void put_who_detail(struct pc_sb *o, const char *prefix, const struct pc_
 	pc_sb_printf(o, " %suid=%u", prefix, w->uid);
 	if (w->have_user) {
 		pc_sb_printf(o, "(");
-		put_text_str(o, w->user, 1);
+		put_readable(o, w->user);
 		pc_sb_printf(o, ")");
 	}
 	if (w->have_exe) {
 		pc_sb_printf(o, " %sexe=", prefix);
-		put_text_str(o, w->exe, 1);
+		put_readable(o, w->exe);
 	}
 	if (w->have_cmdline) {
 		pc_sb_printf(o, " %scmdline=", prefix);
-		put_text_str(o, w->cmdline, 1);
+		put_readable(o, w->cmdline);
 	}
 	if (w->have_cgroup) {
 		pc_sb_printf(o, " %scgroup=", prefix);
-		put_text_str(o, w->cgroup, 1);
+		put_readable(o, w->cgroup);
 	}
 }
 
-static void format_text(struct pc_printer *pr, const struct pc_packet *rec,
-			const struct pc_decoded *d, int ok, const struct pc_owner_desc *own,
-			const struct pc_owner_desc *peer, struct pc_sb *o)
+static void put_frac(struct pc_printer *pr, struct pc_sb *o, int64_t ns)
 {
-	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
+	pc_sb_puts(o, ".");
+	if (pr->nano)
+		put_u0(o, ns % 1000000000, 9);
+	else
+		put_u0(o, (ns % 1000000000) / 1000, 6);
+}
+
+static void put_hms(struct pc_printer *pr, struct pc_sb *o, int h, int m, int s, int64_t ns)
+{
+	put_u0(o, h, 2);
+	pc_sb_puts(o, ":");
+	put_u0(o, m, 2);
+	pc_sb_puts(o, ":");
+	put_u0(o, s, 2);
+	put_frac(pr, o, ns);
+}
+
+/* The time stamp as tcpdump's -t forms print it, with its space. */
+static void put_time(struct pc_printer *pr, struct pc_sb *o, int64_t real)
+{
 	time_t sec = real / 1000000000;
 	static time_t last_sec = -1;
 	static struct tm tm;
-	char a[64], b[64], l4[256];
+	int64_t d, r;
 
-	if (sec != last_sec) { /* localtime once a second, not per packet */
-		localtime_r(&sec, &tm);
-		last_sec = sec;
-	}
-	put_u0(o, tm.tm_hour, 2);
-	pc_sb_puts(o, ":");
-	put_u0(o, tm.tm_min, 2);
-	pc_sb_puts(o, ":");
-	put_u0(o, tm.tm_sec, 2);
-	pc_sb_puts(o, ".");
-	put_u0(o, (real % 1000000000) / 1000, 6);
-	pc_sb_puts(o, " ");
-	put_text_str(o, rec->ifname[0] ? rec->ifname : "?", 1);
-	pc_sb_puts(o, rec->dir == PC_DIR_OUT ? " Out " : " In  ");
-	if (!ok) {
-		pc_sb_printf(o, "%s truncated, length %u", rec->l3proto == 0x86DD ? "IP6" : "IP",
-			     rec->len);
+	if (pr->number)
+		pc_sb_printf(o, "%5llu  ", (unsigned long long)++pr->count);
+	if (pr->tstamp == 1)
+		return;
+	if (!pr->first_ns)
+		pr->first_ns = pr->prev_ns = real;
+	if (pr->tstamp == 2) {
+		put_u(o, (uint64_t)sec);
+		put_frac(pr, o, real);
+	} else if (pr->tstamp == 3 || pr->tstamp == 5) {
+		/* tcpdump subtracts time stamps of its precision */
+		r = pr->nano ? 1 : 1000;
+		d = (real / r - (pr->tstamp == 3 ? pr->prev_ns : pr->first_ns) / r) * r;
+		pc_sb_puts(o, d < 0 ? "-" : " ");
+		if (d < 0)
+			d = -d;
+		put_hms(pr, o, (int)(d / 3600000000000LL), (int)(d / 60000000000LL % 60),
+			(int)(d / 1000000000 % 60), d);
 	} else {
-		pc_sb_puts(o, d->family == AF_INET6 ? "IP6 " : "IP ");
-		pc_sb_puts(o, pc_addr_str(d, 1, a, sizeof(a)));
-		if (d->has_ports) {
-			pc_sb_puts(o, ".");
-			put_u(o, d->sport);
+		if (sec != last_sec) { /* localtime once a second, not per packet */
+			localtime_r(&sec, &tm);
+			last_sec = sec;
 		}
-		pc_sb_puts(o, " > ");
-		pc_sb_puts(o, pc_addr_str(d, 0, b, sizeof(b)));
-		if (d->has_ports) {
-			pc_sb_puts(o, ".");
-			put_u(o, d->dport);
-		}
-		pc_sb_puts(o, ": ");
-		pc_sb_puts(o, pc_l4_summary(d, l4, sizeof(l4)));
+		if (pr->tstamp == 4)
+			pc_sb_printf(o, "%04d-%02d-%02d ", tm.tm_year + 1900, tm.tm_mon + 1,
+				     tm.tm_mday);
+		put_hms(pr, o, tm.tm_hour, tm.tm_min, tm.tm_sec, real);
 	}
+	pr->prev_ns = real;
+	pc_sb_puts(o, " ");
+}
+
+/* -x/-X/-A: the bytes of the packet (from the link header when doubled,
+ * the SLL2 header pidcap writes to files), as tcpdump dumps them. */
+static void put_dump(struct pc_printer *pr, const struct pc_packet *rec, struct pc_sb *o)
+{
+	uint8_t sll2[PC_SLL2_HDR_LEN];
+	const uint8_t *p;
+	int lvl = pr->hexascii ? pr->hexascii : pr->hex ? pr->hex : pr->ascii;
+	uint32_t i, hdr = lvl > 1 ? PC_SLL2_HDR_LEN : 0, n = hdr + rec->caplen, off = 0;
+	char hexs[64], asc[20];
+	size_t hl = 0, al = 0;
+
+	pc_sll2_header(rec, sll2);
+	for (i = 0; i < n; i++) {
+		p = i < hdr ? &sll2[i] : &rec->data[i - hdr];
+		if (pr->hexascii) {
+			hl += snprintf(hexs + hl, sizeof(hexs) - hl, i % 2 ? "%02x" : " %02x", *p);
+			asc[al++] = *p > 0x20 && *p < 0x7f ? (char)*p : '.';
+			if (al == 16) {
+				asc[al] = 0;
+				pc_sb_printf(o, "\n\t0x%04x: %-40s  %s", off, hexs, asc);
+				off += 16;
+				hl = al = 0;
+				hexs[0] = 0;
+			}
+		} else if (pr->hex) {
+			if (i % 16 == 0)
+				pc_sb_printf(o, "\n\t0x%04x: ", i);
+			pc_sb_printf(o, i % 2 ? "%02x" : " %02x", *p);
+		} else {
+			if (i == 0)
+				pc_sb_puts(o, "\n");
+			if (*p == '\r') {
+				if (i + 1 < n && (i + 1 < hdr ? sll2[i + 1] : rec->data[i + 1 - hdr]) != '\n')
+					pc_sb_puts(o, ".");
+			} else if ((*p > 0x20 && *p < 0x7f) || *p == '\t' || *p == ' ' || *p == '\n') {
+				pc_sb_printf(o, "%c", *p);
+			} else {
+				pc_sb_puts(o, ".");
+			}
+		}
+	}
+	if (pr->hexascii && al) {
+		asc[al] = 0;
+		pc_sb_printf(o, "\n\t0x%04x: %-40s  %s", off, hexs, asc);
+	}
+}
+
+static struct pc_nd_tcpseq *tcp_seqs;
+
+/* The link part of -e, as tcpdump -e prints LINUX_SLL2 (what pidcap
+ * writes to files): interface index and protocol. */
+static void put_link(struct pc_sb *o, const struct pc_packet *rec)
+{
+	int v6 = rec->l3proto == 0x86DD || (rec->caplen && rec->data[0] >> 4 == 6);
+
+	pc_sb_printf(o, "ifindex %u ethertype %s (0x%04x), length %u: ", rec->ifindex,
+		     v6 ? "IPv6" : "IPv4", v6 ? 0x86DD : 0x0800, rec->len + 20);
+}
+
+static void put_process(struct pc_printer *pr, const struct pc_packet *rec,
+			const struct pc_owner_desc *own, const struct pc_owner_desc *peer,
+			struct pc_sb *o);
+
+static void format_text(struct pc_printer *pr, const struct pc_packet *rec, unsigned int flags,
+			const struct pc_owner_desc *own, const struct pc_owner_desc *peer,
+			struct pc_sb *o)
+{
+	int64_t real = (int64_t)rec->ts_ns + pr->mono_to_real_ns;
+	struct pc_nd nd = { .o = o, .vflag = pr->verbose, .qflag = pr->quiet, .eflag = pr->link };
+	size_t ifstart;
+
+	put_time(pr, o, real);
+	/* tcpdump's columns: the interface in 5, the direction in 3 */
+	ifstart = o->len;
+	put_text_str(o, rec->ifname[0] ? rec->ifname : "?", 1);
+	while (o->len < ifstart + 5 && pc_sb_room(o))
+		pc_sb_puts(o, " ");
+	if (!(flags & PC_FMT_NO_DIR))
+		pc_sb_puts(o, rec->dir == PC_DIR_OUT ? " Out " : " In  ");
+	else
+		pc_sb_puts(o, " ");
+	if (pr->link)
+		put_link(o, rec);
+	/* one table for the run, as tcpdump keeps it (NULL: absolute numbers) */
+	if (!tcp_seqs)
+		tcp_seqs = pc_nd_tcpseq_new();
+	nd.seqs = tcp_seqs;
+	pc_nd_ip_print(&nd, rec->data, rec->caplen, rec->len);
+	if (!(flags & PC_FMT_NO_PROCESS))
+		put_process(pr, rec, own, peer, o);
+	if (pr->hex || pr->hexascii || pr->ascii)
+		put_dump(pr, rec, o);
+}
+
+/* pidcap's suffix: "  sender -> receiver", whichever side is local. */
+static void put_process(struct pc_printer *pr, const struct pc_packet *rec,
+			const struct pc_owner_desc *own, const struct pc_owner_desc *peer,
+			struct pc_sb *o)
+{
 	pc_sb_printf(o, "  ");
 	/* sender -> receiver, whichever side is local */
 	if (rec->dir == PC_DIR_OUT) {
@@ -369,7 +499,7 @@ size_t pc_format_packet(struct pc_printer *pr, const struct pc_packet *rec, uint
 		format_json(pr, rec, &d, ok, slot->text, &peer, &o);
 	} else {
 		resolve(pr, &rec->owner, rec->flags & PC_PKT_OWNER, now_ns, pr->verbose, &own);
-		format_text(pr, rec, &d, ok, &own, &peer, &o);
+		format_text(pr, rec, 0, &own, &peer, &o);
 	}
 	return o.len;
 }
@@ -409,15 +539,6 @@ static void resolve_meta(const struct pc_meta_who *mw, struct pc_owner_desc *w)
 	clip(w);
 }
 
-/* Removes n bytes at pos from the formatted line. */
-static void cut(struct pc_sb *o, size_t pos, size_t n)
-{
-	if (pos + n > o->len)
-		return;
-	memmove(o->buf + pos, o->buf + pos + n, o->len - pos - n + 1);
-	o->len -= n;
-}
-
 size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
 			     const struct pc_meta *m, unsigned int flags, char *buf, size_t len)
 {
@@ -425,7 +546,6 @@ size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
 	static struct pc_owner_desc own, peer;
 	struct pc_decoded d;
 	const char *p;
-	size_t n;
 	int ok, verbose = pr->verbose;
 
 	if (!len)
@@ -449,22 +569,8 @@ size_t pc_format_packet_meta(struct pc_printer *pr, const struct pc_packet *rec,
 	}
 	if (flags & PC_FMT_NO_PROCESS)
 		pr->verbose = 0; /* nothing to detail */
-	format_text(pr, rec, &d, ok, &own, &peer, &o);
+	format_text(pr, rec, flags, &own, &peer, &o);
 	pr->verbose = verbose;
-	if (flags & PC_FMT_NO_PROCESS) {
-		/* format_text ends with the process part of two unknown ends */
-		p = rec->dir == PC_DIR_OUT ? "  (no process)" : "  -> (no process)";
-		n = strlen(p);
-		if (o.len >= n && !strcmp(buf + o.len - n, p))
-			cut(&o, o.len - n, n);
-	}
-	if (flags & PC_FMT_NO_DIR) {
-		/* "TIME IFACE In  IP..." (time and escaped ifname hold no space) */
-		p = strchr(buf, ' ');
-		p = p ? strchr(p + 1, ' ') : NULL;
-		if (p && (!strncmp(p + 1, "In  ", 4) || !strncmp(p + 1, "Out ", 4)))
-			cut(&o, (size_t)(p + 1 - buf), 4);
-	}
 	return o.len;
 }
 

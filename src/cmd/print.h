@@ -14,6 +14,14 @@ struct pc_printer {
 	FILE *out;
 	int json;
 	int verbose;
+	int quiet;              /* -q */
+	int link;               /* -e: the link part (interface index, protocol) */
+	int tstamp;             /* -t count (0: time of day) */
+	int nano;               /* nanosecond time stamps */
+	int hex, hexascii, ascii; /* -x -X -A counts (2: from the link header) */
+	int number;             /* -#: packet numbers */
+	uint64_t count;         /* packets formatted (for -#) */
+	int64_t first_ns, prev_ns; /* for -ttt and -ttttt */
 	struct pc_procs *procs;
 	int64_t mono_to_real_ns; /* add to a record's ts_ns for wall time */
 };

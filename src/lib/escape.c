@@ -104,10 +104,11 @@ size_t pc_escape_text(char *dst, size_t dstsz, const char *src, size_t srclen,
 			esc[0] = esc[1] = '\\';
 			n = 2;
 		} else if (c > 0x20 && c < 0x7f &&
-			   !(space_too && (c == '=' || c == '"'))) {
+			   !(space_too == 1 && (c == '=' || c == '"')) &&
+			   !(space_too == PC_ESC_QUOTED && c == '"')) {
 			esc[0] = (char)c;
 			n = 1;
-		} else if (c == ' ' && !space_too) {
+		} else if (c == ' ' && space_too != 1) {
 			esc[0] = ' ';
 			n = 1;
 		} else {

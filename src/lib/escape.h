@@ -20,5 +20,8 @@ size_t pc_escape_json(char *dst, size_t dstsz, const char *src, size_t srclen);
  * \xNN (for key=value comments). Same truncation contract. */
 size_t pc_escape_text(char *dst, size_t dstsz, const char *src, size_t srclen,
 		      int space_too);
+/* space_too for the inside of "..." in text for people: space kept, '"'
+ * escaped as \x22 (command lines read as typed). */
+#define PC_ESC_QUOTED 2
 
 #endif

@@ -28,6 +28,7 @@ TESTS = [
     "test_fallback.py",
     "test_cli.py",
     "test_capfile.py",
+    "test_tcpdump.py",
     "test_top.py",
     "test_exporter.py",
 ]

@@ -1,5 +1,7 @@
 // sources: src/pcapfile/capfile_read.c src/pcapfile/pcapng_comment.c src/cmd/print.c
-// sources: src/packet/linkhdr.c src/packet/decode.c
+// sources: src/packet/linkhdr.c src/packet/decode.c src/pcapfile/pcapng_write.c
+// sources: src/packet/nd_ip.c src/packet/nd_tcp.c src/packet/nd_udp.c src/packet/nd_icmp.c
+// sources: src/packet/nd_icmp6.c src/packet/nd_dns.c
 // sources: src/lib/escape.c src/lib/clock.c src/lib/file.c src/lib/htab.c src/lib/strbuf.c
 // sources: src/proc/procinfo.c src/proc/owner_desc.c src/proc/procparse.c src/proc/cgroups.c
 /* libFuzzer target for src/pcapfile/capfile_read.c: arbitrary bytes as a pcap or
