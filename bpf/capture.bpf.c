@@ -335,6 +335,80 @@ static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_
 	emit_claim(o, key, &a);
 }
 
+static __always_inline int sock_in_cgroup(struct bpf_sock *sk)
+{
+	if (!settings.filter_cgroup_on || !sk)
+		return 0;
+	return bpf_sk_ancestor_cgroup_id(sk, settings.filter_cgroup_level) == settings.filter_cgroup_id;
+}
+
+/* Names the local socket that receives f (a packet-direction tuple) as the
+ * packet's peer. Returns whether that socket is in the --cgroup filter. */
+static __always_inline int add_peer(struct __sk_buff *skb, struct flow *f, __u16 l3proto,
+				    struct pc_packet *hdr)
+{
+	struct bpf_sock *peer = lookup_peer(skb, f, l3proto);
+	int pf, in_cgroup;
+
+	if (!peer)
+		return 0;
+	pf = read_owner(peer, &hdr->peer, &hdr->peer_sk);
+	if (pf & PC_PKT_OWNER)
+		hdr->flags |= PC_PKT_PEER;
+	if (pf & PC_PKT_OWNER_LISTENER)
+		hdr->flags |= PC_PKT_PEER_LISTENER;
+	in_cgroup = sock_in_cgroup(peer);
+	bpf_sk_release(peer);
+	return in_cgroup;
+}
+
+/* f is an ICMP or ICMPv6 error (destination unreachable, time exceeded,
+ * parameter problem, packet too big) quoting a TCP or UDP packet: fills
+ * `quoted` with the tuple of a packet arriving at the socket that sent the
+ * quoted one (the error's receiver). Returns nonzero otherwise. */
+static __always_inline int icmp_error_quote(struct __sk_buff *skb, __u16 l3proto,
+					    const struct flow *f, struct flow *quoted)
+{
+	__u16 l4_off = f->hdr_len - 8, in_off = f->hdr_len;
+	__u16 ports[2];
+	__u8 type;
+
+	if (bpf_skb_load_bytes(skb, l4_off, &type, 1))
+		return 1;
+	quoted->ok = quoted->parsed = 0;
+	if (l3proto == ETH_P_IP) {
+		struct iphdr in;
+
+		if (f->proto != 1 || (type != 3 && type != 11 && type != 12) ||
+		    bpf_skb_load_bytes(skb, in_off, &in, sizeof(in)) || in.ihl < 5 ||
+		    (in.frag_off & bpf_htons(0x1fff)))
+			return 1;
+		if (bpf_skb_load_bytes(skb, in_off + in.ihl * 4, ports, sizeof(ports)))
+			return 1;
+		quoted->proto = in.protocol;
+		quoted->tuple.ipv4.saddr = in.daddr;
+		quoted->tuple.ipv4.daddr = in.saddr;
+		quoted->tuple.ipv4.sport = ports[1];
+		quoted->tuple.ipv4.dport = ports[0];
+	} else {
+		struct ipv6hdr in;
+
+		if (f->proto != 58 || type < 1 || type > 4 ||
+		    bpf_skb_load_bytes(skb, in_off, &in, sizeof(in)) ||
+		    bpf_skb_load_bytes(skb, in_off + sizeof(in), ports, sizeof(ports)))
+			return 1;
+		quoted->proto = in.nexthdr;
+		__builtin_memcpy(quoted->tuple.ipv6.saddr, &in.daddr, 16);
+		__builtin_memcpy(quoted->tuple.ipv6.daddr, &in.saddr, 16);
+		quoted->tuple.ipv6.sport = ports[1];
+		quoted->tuple.ipv6.dport = ports[0];
+	}
+	if (quoted->proto != IPPROTO_TCP_ && quoted->proto != IPPROTO_UDP_)
+		return 1;
+	quoted->ok = quoted->parsed = 1;
+	return 0;
+}
+
 /* Counting mode: adds the packet to the owner's connection. `local_is_src`
  * says which end of the packet is the owner's. */
 static __always_inline void count_flow(struct __sk_buff *skb, const struct flow *f,
@@ -407,13 +481,6 @@ static __always_inline int owner_matches(const struct pc_owner *o)
 	return 1;
 }
 
-static __always_inline int sock_in_cgroup(struct bpf_sock *sk)
-{
-	if (!settings.filter_cgroup_on || !sk)
-		return 0;
-	return bpf_sk_ancestor_cgroup_id(sk, settings.filter_cgroup_level) == settings.filter_cgroup_id;
-}
-
 static __always_inline int filters_on(void)
 {
 	return settings.filter_pids_on || settings.filter_comm_on || settings.filter_uid_on || settings.filter_cgroup_on;
@@ -470,7 +537,7 @@ dropped:
 static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 {
 	struct pc_packet hdr = {};
-	struct bpf_sock *sk, *full, *peer;
+	struct bpf_sock *sk, *full;
 	__u16 l3proto = bpf_ntohs(skb->protocol);
 	struct flow f;
 	int is_lo, peer_in_cgroup = 0;
@@ -505,17 +572,14 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 
 		if (dir == PC_DIR_IN)
 			swap_flow(&rev, l3proto);
-		peer = lookup_peer(skb, &rev, l3proto);
-		if (peer) {
-			int pf = read_owner(peer, &hdr.peer, &hdr.peer_sk);
+		peer_in_cgroup = add_peer(skb, &rev, l3proto, &hdr);
+	} else if (is_lo && dir == PC_DIR_OUT && f.parsed) {
+		/* a loopback ICMP error goes to the socket that sent the
+		 * packet it quotes: its owner receives it */
+		struct flow quoted;
 
-			if (pf & PC_PKT_OWNER)
-				hdr.flags |= PC_PKT_PEER;
-			if (pf & PC_PKT_OWNER_LISTENER)
-				hdr.flags |= PC_PKT_PEER_LISTENER;
-			peer_in_cgroup = sock_in_cgroup(peer);
-			bpf_sk_release(peer);
-		}
+		if (!icmp_error_quote(skb, l3proto, &f, &quoted))
+			peer_in_cgroup = add_peer(skb, &quoted, l3proto, &hdr);
 	}
 
 	if (filters_on()) {

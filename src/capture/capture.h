@@ -28,7 +28,7 @@ struct pc_capture_opts {
 	int cgroup_set;
 	uint64_t cgroup_id;
 	int cgroup_level;          /* depth of cgroup_id below the root */
-	size_t ring_bytes;         /* power of two */
+	size_t ring_bytes;         /* power of two (-B); 0: the default */
 	int verbose;               /* 2: show libbpf and verifier logs */
 	int count_mode;            /* sum traffic per process and connection in
 				    * the kernel (flows map), no packet records;

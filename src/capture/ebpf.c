@@ -330,8 +330,12 @@ static void configure(struct pc_ebpf *cap, const struct pc_capture_opts *o)
 	set->filter_cgroup_id = o->cgroup_id;
 	set->filter_cgroup_level = o->cgroup_level;
 	set->count_mode = o->count_mode;
-	if (o->ring_bytes)
+	if (o->ring_bytes) {
 		bpf_map__set_max_entries(cap->events, o->ring_bytes);
+		/* wake user space well before a small ring (-B) is full */
+		if (set->wakeup_bytes > o->ring_bytes / 4)
+			set->wakeup_bytes = o->ring_bytes / 4;
+	}
 	/* pc_sys_enter costs every syscall of every process: only where the
 	 * egress hook cannot name senders */
 	cap->unused = cap->renamed;

@@ -246,6 +246,10 @@ int pc_live_main(const struct pc_options *opt)
 	co.want_in = app.opt.want_in;
 	co.want_out = app.opt.want_out;
 	co.verbose = app.opt.verbose;
+	/* -B: the ring buffer takes a power of two (of pages) */
+	for (co.ring_bytes = app.opt.buffer_bytes ? 65536 : 0; co.ring_bytes &&
+	     co.ring_bytes < app.opt.buffer_bytes; co.ring_bytes <<= 1)
+		;
 	if (pc_session_setup(&app.ses, &app.opt, app.procs, &co, err, sizeof(err)))
 		goto fail;
 	app.printer.out = stdout;

@@ -23,6 +23,7 @@ struct pc_options {
 	int numeric;            /* -n: accepted; pidcap never resolves names */
 	long count;             /* -c, 0 = unlimited */
 	uint32_t snaplen;       /* -s */
+	uint64_t buffer_bytes;  /* -B, in bytes; 0 = the default */
 	int snaplen_set;
 	int want_in, want_out;  /* -Q */
 	int verbose;            /* -v, repeatable */

@@ -735,7 +735,7 @@ static int open_pcap(struct pc_pcapback *b, const struct pc_capture_opts *o, cha
 	pcap_set_promisc(b->pcap, 0);
 	pcap_set_timeout(b->pcap, PCAP_TIMEOUT_MS);
 	pcap_set_immediate_mode(b->pcap, 0);
-	pcap_set_buffer_size(b->pcap, PCAP_BUFFER);
+	pcap_set_buffer_size(b->pcap, o->ring_bytes ? (int)o->ring_bytes : PCAP_BUFFER);
 	pcap_set_tstamp_precision(b->pcap, PCAP_TSTAMP_PRECISION_NANO);
 	r = pcap_activate(b->pcap);
 	if (r < 0) {

@@ -12,12 +12,14 @@ Prints "ok NAME" or "FAIL NAME: reason" per test, then
 Test traffic goes to 127.0.0.0/8 and ::1 only.
 """
 
+import json
 import os
 import re
 import secrets
 import shutil
 import socket
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -104,6 +106,7 @@ USAGE_CASES = [
     ("count_not_number", ["-c", "abc"], ["-c", "abc"]),
     ("snaplen_negative", ["-s", "-1"], ["-s", "-1"]),
     ("direction_sideways", ["-Q", "sideways"], ["-Q", "sideways"]),
+    ("buffer_too_small", ["-B", "10"], ["-B", "10"]),
     ("pid_zero", ["--pid", "0"], ["--pid", "0"]),
     ("pid_not_number", ["--pid", "abc"], ["--pid", "abc"]),
     ("comm_too_long", ["--comm", "abcdefghijklmnop"], ["--comm", "abcdefghijklmnop"]),
@@ -554,6 +557,45 @@ def test_hostile_comm_json():
     check(not bad, f"comm {bad[0].get('comm')!r}, want {HOSTILE.decode()!r}" if bad else "")
 
 
+def closed_port(fam):
+    """A UDP port on loopback that nothing listens on (bound once, closed)."""
+    with socket.socket(fam, socket.SOCK_DGRAM) as probe:
+        probe.bind((LO4 if fam == socket.AF_INET else "::1", 0))
+        return probe.getsockname()[1]
+
+
+def test_buffer_size():
+    """-B sizes the ring buffer (a power of two at least that big) and the
+    capture works with it."""
+    b, a = Child(), Child()
+    cap = Capture(PIDCAP, ["--json", "-B", "100", "udp", "port", str(b.port)])
+    sizes = subprocess.run(["bpftool", "-j", "map", "show"], capture_output=True, text=True)
+    mine = [m for m in json.loads(sizes.stdout or "[]") if m.get("name") == "events"
+            and m.get("max_entries") == 131072]
+    a.send((LO4, b.port), n=5)
+    rc = stop_after(cap, lambda r: len(of_pid(r, a.pid)) >= 5)
+    check(rc == 0, f"exit {rc} after SIGINT")
+    check(mine, "no 128 KiB ring buffer named events while pidcap -B 100 ran")
+    check(len(of_pid(cap.records(), a.pid)) == 5, "the 5 datagrams were not captured")
+
+
+def test_icmp_error_names_receiver():
+    """The kernel's port unreachable belongs to no process and goes to the
+    socket that sent the datagram it quotes: that process is its peer."""
+    a = Child()
+    cap = Capture(PIDCAP, ["--json", "icmp", "or", "icmp6"])
+    a.send((LO4, closed_port(socket.AF_INET)), n=3)
+    a.send(("::1", closed_port(socket.AF_INET6)), n=3)
+    rc = stop_after(cap, lambda r: len([x for x in r if x.get("peer_pid") == a.pid]) >= 6)
+    recs = [r for r in cap.records() if r.get("proto") in ("icmp", "icmp6")]
+    check(rc == 0, f"exit {rc} after SIGINT")
+    for proto in ("icmp", "icmp6"):
+        mine = [r for r in recs if r["proto"] == proto]
+        named = [r for r in mine if r.get("peer_pid") == a.pid and r.get("pid") is None]
+        check(len(named) >= 3, f"{proto}: {len(named)} of {len(mine)} errors name the "
+              f"receiver {a.pid}: {mine[:2]}")
+
+
 def test_iface_lo():
     b, a = Child(), Child()
     cap = Capture(PIDCAP, ["--json", "-i", "lo"])
@@ -582,6 +624,8 @@ def test_iface_lo():
 # ---- runner -----------------------------------------------------------------
 
 TESTS = [
+    ("icmp_error_names_receiver", test_icmp_error_names_receiver),
+    ("buffer_size", test_buffer_size),
     ("help", test_help),
     ("version", test_version),
     *[(f"usage_{name}", usage_test(argv, words)) for name, argv, words in USAGE_CASES],
