@@ -73,6 +73,16 @@ struct {
 	__type(value, struct pc_flow_val);
 } flows __weak SEC(".maps");
 
+/* Counting mode, when flows is full: per process and direction only (the
+ * key's pid and dir, the rest zero), so that a flood of connections costs
+ * their detail, not their bytes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pc_flow_key);
+	__type(value, struct pc_flow_val);
+} flows_fold __weak SEC(".maps");
+
 const volatile struct pc_settings settings __weak = {
 	.snaplen = 256,
 	.want_in = 1,

@@ -202,7 +202,8 @@ enum pc_counter {
 	PC_CNT_NO_OWNER,     /* packets emitted without owner */
 	PC_CNT_EVENT_DROPPED,/* ring buffer full: process event lost */
 	PC_CNT_FILTERED,     /* packets rejected by the in-kernel process filter */
-	PC_CNT_FLOWS_FULL,   /* counting mode: flows map full, packet not counted */
+	PC_CNT_FLOWS_FULL,   /* counting mode: flows map full, packet counted per process */
+	PC_CNT_FLOWS_LOST,   /* counting mode: flows and flows_fold full, packet not counted */
 	PC_CNT_MAX,
 };
 

@@ -56,7 +56,7 @@ struct pc_ebpf {
 	const struct variant *variant;
 	void *skel;
 	struct bpf_object *obj;
-	struct bpf_map *events, *counters, *filter_pids, *flows;
+	struct bpf_map *events, *counters, *filter_pids, *flows, *flows_fold;
 	struct ring_buffer *rb;
 	struct bpf_link **links;
 	size_t nlinks;
@@ -367,6 +367,7 @@ static int open_variant(struct pc_ebpf *cap, const struct variant *v,
 	cap->counters = bpf_object__find_map_by_name(cap->obj, "counters");
 	cap->filter_pids = bpf_object__find_map_by_name(cap->obj, "filter_pids");
 	cap->flows = bpf_object__find_map_by_name(cap->obj, "flows");
+	cap->flows_fold = bpf_object__find_map_by_name(cap->obj, "flows_fold");
 	configure(cap, o);
 	return 0;
 }
@@ -690,6 +691,11 @@ int pc_ebpf_add_pid(struct pc_ebpf *cap, uint32_t pid)
 int pc_ebpf_flows_fd(const struct pc_ebpf *cap)
 {
 	return bpf_map__fd(cap->flows);
+}
+
+int pc_ebpf_flows_fold_fd(const struct pc_ebpf *cap)
+{
+	return cap->flows_fold ? bpf_map__fd(cap->flows_fold) : -1;
 }
 
 const char *pc_ebpf_method(const struct pc_ebpf *cap)
