@@ -92,11 +92,11 @@ int pc_counting_exit_code(const struct pc_counting *c, const struct pc_options *
 
 void pc_counting_close(struct pc_counting *c)
 {
-	pc_session_close(&c->ses);
 	pc_flowtab_free(c->ft);
 	c->ft = NULL;
-	pc_capture_close(c->cap);
+	pc_capture_close(c->cap); /* detached before waiting for CMD */
 	c->cap = NULL;
+	pc_session_close(&c->ses);
 	pc_procs_free(c->procs);
 	c->procs = NULL;
 }
