@@ -29,8 +29,9 @@ struct {
 	__type(value, __u64);
 } counters __weak SEC(".maps");
 
-/* Process filter (--pid, -- CMD): tgid -> 1. Children of a listed process
- * are added at fork when follow_children is set. */
+/* Process filter (--pid, -- CMD): tgid -> 1, PC_FILTER_EXITED once it
+ * exited. Children of a listed process are added at fork when
+ * follow_children is set. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);

@@ -134,9 +134,99 @@ def test_sigterm_stubborn():
     print(f"  exited {took:.2f} s after SIGTERM", flush=True)
 
 
+# CMD: forks a child that sends one UDP datagram to PORT_A, writes the
+# child's pid to FILE and exits; CMD stays for SECONDS more.
+REUSE_CMD_SRC = r'''
+import os, socket, sys, time
+port, path, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+pid = os.fork()
+if pid == 0:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"A" * 32, ("127.0.0.1", port))
+    os._exit(0)
+os.waitpid(pid, 0)
+with open(path + ".tmp", "w") as f:
+    f.write(str(pid))
+os.rename(path + ".tmp", path)
+time.sleep(secs)
+'''
+
+# The unrelated process: one UDP datagram to PORT_B.
+REUSE_OTHER_SRC = r'''
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"B" * 32, ("127.0.0.1", int(sys.argv[1])))
+'''
+
+
+def spawn_with_pid(pid, argv):
+    """Starts argv with exactly this pid (clone3 with set_tid, CAP_SYS_ADMIN):
+    a reused pid without touching the machine's ns_last_pid. Returns the
+    wait status."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    tid = (ctypes.c_int * 1)(pid)
+    # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal,
+    # stack, stack_size, tls, set_tid, set_tid_size, cgroup
+    args = (ctypes.c_uint64 * 11)(0, 0, 0, 0, signal.SIGCHLD, 0, 0, 0,
+                                  ctypes.addressof(tid), 1, 0)
+    got = libc.syscall(435, ctypes.byref(args), ctypes.sizeof(args))
+    if got == 0:  # the child: nothing but exec
+        try:
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(127)
+    if got < 0:
+        raise TestError(f"clone3 with pid {pid}: {os.strerror(ctypes.get_errno())}")
+    return os.waitpid(got, 0)[1]
+
+
+def test_pid_reuse():
+    """CMD's child exits; an unrelated process then gets its pid: not captured."""
+    import socket
+    import tempfile
+    sinks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+    for k in sinks:
+        k.bind(("127.0.0.1", 0))
+    pa, pb = (k.getsockname()[1] for k in sinks)
+    tmp = tempfile.mkdtemp()
+    path = os.path.join(tmp, "pid")
+    cap = Capture(PIDCAP, ["--json", "udp", "--", sys.executable, "-c", REUSE_CMD_SRC,
+                           str(pa), path, "6"])
+    try:
+        deadline = time.monotonic() + 15
+        while not os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(os.path.exists(path), "CMD did not report its child's pid")
+        with open(path) as f:
+            child = int(f.read())
+        check(not alive(child), f"CMD's child {child} still running")
+        # at once (the fork hook takes the pid out) and after the sweep
+        for delay in (0.3, 2.5):
+            time.sleep(delay)
+            st = spawn_with_pid(child, [sys.executable, "-c", REUSE_OTHER_SRC, str(pb)])
+            check(st == 0, f"the process with reused pid {child} exited with status {st}")
+        rc = cap.wait_exit(20)
+        check(rc == 0, f"pidcap exited {rc}: {cap.errtext()[-300:]!r}")
+        recs = cap.records()
+        to_a = [r for r in recs if r.get("dport") == pa]
+        to_b = [r for r in recs if r.get("dport") == pb]
+        check(len(to_a) == 1 and to_a[0].get("pid") == child,
+              f"CMD's child's datagram: {to_a}")
+        check(not to_b, f"the unrelated process with reused pid {child} was captured: {to_b}")
+    finally:
+        _end(cap.proc)
+        for k in sinks:
+            k.close()
+        for name in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, name))
+        os.rmdir(tmp)
+
+
 TESTS = [
     ("sigterm_sleep", test_sigterm_sleep),
     ("sigterm_stubborn", test_sigterm_stubborn),
+    ("pid_reuse", test_pid_reuse),
 ]
 
 
