@@ -409,6 +409,26 @@ static __always_inline int icmp_error_quote(struct __sk_buff *skb, __u16 l3proto
 	return 0;
 }
 
+/* Counting mode, flows full: the entry of the key's process and direction
+ * in flows_fold (NULL, counted, when that is full too). */
+static __always_inline struct pc_flow_val *count_fold(const struct pc_flow_key *k,
+						      const struct pc_flow_val *init)
+{
+	struct pc_flow_key fk = {};
+	struct pc_flow_val *v;
+
+	fk.pid = k->pid;
+	fk.dir = k->dir;
+	v = bpf_map_lookup_elem(&flows_fold, &fk);
+	if (v)
+		return v;
+	bpf_map_update_elem(&flows_fold, &fk, init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&flows_fold, &fk);
+	if (!v)
+		count(PC_CNT_FLOWS_LOST);
+	return v;
+}
+
 /* Counting mode: adds the packet to the owner's connection. `local_is_src`
  * says which end of the packet is the owner's. */
 static __always_inline void count_flow(struct __sk_buff *skb, const struct flow *f,
@@ -438,6 +458,11 @@ static __always_inline void count_flow(struct __sk_buff *skb, const struct flow 
 		key.lport = bpf_ntohs(local_is_src ? f->tuple.ipv6.sport : f->tuple.ipv6.dport);
 		key.rport = bpf_ntohs(local_is_src ? f->tuple.ipv6.dport : f->tuple.ipv6.sport);
 	}
+	if (!o) { /* kernel-generated: one entry, not one per remote end */
+		__builtin_memset(key.laddr, 0, sizeof(key.laddr));
+		__builtin_memset(key.raddr, 0, sizeof(key.raddr));
+		key.lport = key.rport = 0;
+	}
 	v = bpf_map_lookup_elem(&flows, &key);
 	if (!v) {
 		if (o) {
@@ -447,9 +472,11 @@ static __always_inline void count_flow(struct __sk_buff *skb, const struct flow 
 		}
 		bpf_map_update_elem(&flows, &key, &init, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&flows, &key);
-		if (!v) {
+		if (!v) { /* full: the process's total instead of the connection */
 			count(PC_CNT_FLOWS_FULL);
-			return;
+			v = count_fold(&key, &init);
+			if (!v)
+				return;
 		}
 	}
 	v->bytes += bytes;

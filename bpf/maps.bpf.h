@@ -29,8 +29,9 @@ struct {
 	__type(value, __u64);
 } counters __weak SEC(".maps");
 
-/* Process filter (--pid, -- CMD): tgid -> 1. Children of a listed process
- * are added at fork when follow_children is set. */
+/* Process filter (--pid, -- CMD): tgid -> 1, PC_FILTER_EXITED once it
+ * exited. Children of a listed process are added at fork when
+ * follow_children is set. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -72,6 +73,16 @@ struct {
 	__type(key, struct pc_flow_key);
 	__type(value, struct pc_flow_val);
 } flows __weak SEC(".maps");
+
+/* Counting mode, when flows is full: per process and direction only (the
+ * key's pid and dir, the rest zero), so that a flood of connections costs
+ * their detail, not their bytes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pc_flow_key);
+	__type(value, struct pc_flow_val);
+} flows_fold __weak SEC(".maps");
 
 const volatile struct pc_settings settings __weak = {
 	.snaplen = 256,

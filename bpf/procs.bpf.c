@@ -1,6 +1,7 @@
 /* Process events: exec, fork and exit, sent through the same ring buffer
  * as packets so that user space can name a process that has already
- * exited. Also follows children of filtered processes (-- CMD, --pid).
+ * exited. Also follows children of filtered processes (-- CMD, --pid) and
+ * takes exited ones out of the filter (a reused pid is not CMD's).
  * Not for sockets or packets. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -56,6 +57,8 @@ int BPF_PROG(pc_fork, struct task_struct *parent, struct task_struct *child)
 		return 0; /* a new thread, not a new process */
 	if (settings.follow_children && bpf_map_lookup_elem(&filter_pids, &ppid))
 		bpf_map_update_elem(&filter_pids, &pid, &one, BPF_ANY);
+	else if (settings.filter_pids_on) /* the pid of an exited filtered process, reused */
+		bpf_map_delete_elem(&filter_pids, &pid);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(PC_CNT_EVENT_DROPPED);
@@ -79,6 +82,16 @@ int BPF_PROG(pc_exit)
 
 	if ((__u32)pid_tgid != pid_tgid >> 32)
 		return 0; /* a thread, not the whole process */
+	if (settings.filter_pids_on) {
+		__u32 pid = pid_tgid >> 32;
+		__u8 *f = bpf_map_lookup_elem(&filter_pids, &pid);
+
+		/* exited: its sockets may still send (FIN, close in exit);
+		 * user space deletes it a second or two later, a fork that
+		 * reuses the pid at once */
+		if (f)
+			*f = PC_FILTER_EXITED;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(PC_CNT_EVENT_DROPPED);

@@ -195,6 +195,11 @@ struct pc_settings {
 };
 _Static_assert(sizeof(struct pc_settings) == 56, "pc_settings layout");
 
+/* Value of an exited process in the filter_pids map (live ones are 1);
+ * user space sweeps them: PC_FILTER_SWEPT at one sweep, deleted at the next. */
+#define PC_FILTER_EXITED 2
+#define PC_FILTER_SWEPT 3
+
 /* Per-CPU counters, index into the "counters" array map. */
 enum pc_counter {
 	PC_CNT_SEEN = 0,     /* packets that passed the kernel filters */
@@ -202,7 +207,8 @@ enum pc_counter {
 	PC_CNT_NO_OWNER,     /* packets emitted without owner */
 	PC_CNT_EVENT_DROPPED,/* ring buffer full: process event lost */
 	PC_CNT_FILTERED,     /* packets rejected by the in-kernel process filter */
-	PC_CNT_FLOWS_FULL,   /* counting mode: flows map full, packet not counted */
+	PC_CNT_FLOWS_FULL,   /* counting mode: flows map full, packet counted per process */
+	PC_CNT_FLOWS_LOST,   /* counting mode: flows and flows_fold full, packet not counted */
 	PC_CNT_MAX,
 };
 

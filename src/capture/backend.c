@@ -104,6 +104,11 @@ int pc_capture_flows_fd(const struct pc_capture *cap)
 	return cap->pb ? -1 : pc_ebpf_flows_fd(cap->ebpf);
 }
 
+int pc_capture_flows_fold_fd(const struct pc_capture *cap)
+{
+	return cap->pb ? -1 : pc_ebpf_flows_fold_fd(cap->ebpf);
+}
+
 const char *pc_capture_method(const struct pc_capture *cap)
 {
 	return cap->pb ? pc_pcapback_method(cap->pb) : pc_ebpf_method(cap->ebpf);

@@ -67,6 +67,9 @@ int pc_capture_counters(const struct pc_capture *cap, uint64_t out[PC_CNT_MAX]);
 /* The per-CPU flows map of counting mode (struct pc_flow_key ->
  * struct pc_flow_val), for src/capture/flowtab.c. */
 int pc_capture_flows_fd(const struct pc_capture *cap);
+/* Its overflow, per process and direction, used once flows is full (same
+ * key and value layouts); -1 without eBPF. */
+int pc_capture_flows_fold_fd(const struct pc_capture *cap);
 /* Adds a pid to the in-kernel filter set. */
 int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid);
 /* One line naming the hooks in use, for the start-up message. */

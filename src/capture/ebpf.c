@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "capture/ebpf.h"
+#include "lib/clock.h"
 #include "proc/procinfo.h"
 #include "pidcap.skel.h"
 #include "pidcap_compat.skel.h"
@@ -56,7 +57,7 @@ struct pc_ebpf {
 	const struct variant *variant;
 	void *skel;
 	struct bpf_object *obj;
-	struct bpf_map *events, *counters, *filter_pids, *flows;
+	struct bpf_map *events, *counters, *filter_pids, *flows, *flows_fold;
 	struct ring_buffer *rb;
 	struct bpf_link **links;
 	size_t nlinks;
@@ -67,6 +68,8 @@ struct pc_ebpf {
 	unsigned int skipped;   /* bits of optional_progs not loaded or attached */
 	unsigned int unused;    /* of those, substitutes not needed (not a loss) */
 	unsigned int renamed;   /* hooks this kernel has under another name */
+	int filter_on;          /* filter_pids in use: swept of exited pids */
+	uint64_t last_sweep_ns;
 };
 
 #define URING_LOSS "the first packets an io_uring request sends after a hand-over may name " \
@@ -319,6 +322,7 @@ static void configure(struct pc_ebpf *cap, const struct pc_capture_opts *o)
 	set->want_in = o->want_in;
 	set->want_out = o->want_out;
 	set->filter_pids_on = o->filter_pids;
+	cap->filter_on = o->filter_pids;
 	set->follow_children = o->follow_children;
 	if (o->comm) {
 		set->filter_comm_on = 1;
@@ -371,6 +375,7 @@ static int open_variant(struct pc_ebpf *cap, const struct variant *v,
 	cap->counters = bpf_object__find_map_by_name(cap->obj, "counters");
 	cap->filter_pids = bpf_object__find_map_by_name(cap->obj, "filter_pids");
 	cap->flows = bpf_object__find_map_by_name(cap->obj, "flows");
+	cap->flows_fold = bpf_object__find_map_by_name(cap->obj, "flows_fold");
 	configure(cap, o);
 	return 0;
 }
@@ -651,8 +656,37 @@ int pc_ebpf_fd(const struct pc_ebpf *cap)
 	return ring_buffer__epoll_fd(cap->rb);
 }
 
+/* Once a second with a process filter: exited pids the kernel marked leave
+ * the filter at the second sweep that sees them (their sockets' last
+ * packets, FIN after exit, still match in between). */
+static void sweep_pids(struct pc_ebpf *cap)
+{
+	int fd = bpf_map__fd(cap->filter_pids);
+	uint32_t key, next, *prev = NULL, gone[256];
+	uint64_t now = pc_clock_ns(CLOCK_MONOTONIC);
+	size_t n = 0, i;
+	__u8 v, swept = PC_FILTER_SWEPT;
+
+	if (!cap->filter_on || now - cap->last_sweep_ns < 1000000000ULL)
+		return;
+	cap->last_sweep_ns = now;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		if (v == PC_FILTER_EXITED)
+			bpf_map_update_elem(fd, &key, &swept, BPF_EXIST);
+		else if (v == PC_FILTER_SWEPT && n < sizeof(gone) / sizeof(gone[0]))
+			gone[n++] = key; /* deleted after the walk: deleting restarts it */
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+}
+
 int pc_ebpf_consume(struct pc_ebpf *cap)
 {
+	sweep_pids(cap);
 	return ring_buffer__consume(cap->rb);
 }
 
@@ -694,6 +728,11 @@ int pc_ebpf_add_pid(struct pc_ebpf *cap, uint32_t pid)
 int pc_ebpf_flows_fd(const struct pc_ebpf *cap)
 {
 	return bpf_map__fd(cap->flows);
+}
+
+int pc_ebpf_flows_fold_fd(const struct pc_ebpf *cap)
+{
+	return cap->flows_fold ? bpf_map__fd(cap->flows_fold) : -1;
 }
 
 const char *pc_ebpf_method(const struct pc_ebpf *cap)

@@ -1,7 +1,8 @@
 /* Turns the kernel's per-CPU flow counters into per-process rows with
  * totals and rates. Counters in the kernel only grow; deltas between two
- * reads give the rates, and entries idle for long are deleted in the kernel
- * while their totals stay here. Not for drawing or serving. */
+ * reads give the rates. A connection that leaves the kernel's map (idle,
+ * deleted) folds into its process's total, and at its limit the table folds
+ * idle connections early: bounded, never fatal. Not for drawing or serving. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,11 +14,12 @@
 #include "capture/flowtab.h"
 #include "lib/hash.h"
 
-#define MAX_ENTRIES (1u << 18) /* user-space flows kept, kernel's 64K included */
+/* Entries kept: the kernel's 64K flows and 16K process folds fit */
+#define DEFAULT_LIMIT (1u << 17)
 
 struct entry {
 	struct pc_flow_key key;
-	int used;
+	int used;               /* 1; in a rebuild 2: fold it, 3: retire it */
 	int in_kernel;          /* the kernel map has this key now */
 	uint64_t seen_bytes, seen_payload, seen_packets; /* kernel sums at last read */
 	uint64_t bytes, payload, packets;                /* totals, deletions survived */
@@ -36,7 +38,9 @@ struct exited {
 };
 
 struct pc_flowtab {
-	int fd;
+	int fd, fold_fd;
+	size_t limit;           /* entries at most */
+	struct pc_flowtab_stats stats;
 	int ncpus;
 	struct pc_flow_val *vals;
 	struct entry *e;
@@ -76,6 +80,23 @@ static uint64_t hash_key(const struct pc_flow_key *k)
 	return pc_hash_bytes(k, sizeof(*k));
 }
 
+/* A process's total of connections folded away: pid and dir, the rest 0
+ * (the layout of the kernel's flows_fold keys). */
+static int is_fold(const struct pc_flow_key *k)
+{
+	return !k->family;
+}
+
+static struct pc_flow_key fold_key(const struct pc_flow_key *k)
+{
+	struct pc_flow_key f;
+
+	memset(&f, 0, sizeof(f));
+	f.pid = k->pid;
+	f.dir = k->dir;
+	return f;
+}
+
 /* Puts e into the first free slot of its probe sequence in tab (cap a
  * power of two, e's key not there yet): the rehash of grow and retire. */
 static void place(struct entry *tab, size_t cap, const struct entry *e)
@@ -104,24 +125,132 @@ static int grow(struct pc_flowtab *t)
 	return 0;
 }
 
-static struct entry *find_or_add(struct pc_flowtab *t, const struct pc_flow_key *k)
+static struct entry *lookup_slot(struct entry *tab, size_t cap, const struct pc_flow_key *k)
 {
 	size_t i;
 
-	if ((t->used + 1) * 2 > t->cap) {
-		if (t->cap >= MAX_ENTRIES * 2 || grow(t))
-			return NULL;
-	}
-	for (i = hash_key(k) & (t->cap - 1); t->e[i].used; i = (i + 1) & (t->cap - 1))
-		if (!memcmp(&t->e[i].key, k, sizeof(*k)))
-			return &t->e[i];
-	t->e[i].used = 1;
-	t->e[i].key = *k;
-	t->used++;
-	return &t->e[i];
+	for (i = hash_key(k) & (cap - 1); tab[i].used; i = (i + 1) & (cap - 1))
+		if (!memcmp(&tab[i].key, k, sizeof(*k)))
+			break;
+	return &tab[i];
 }
 
-int pc_flowtab_new(struct pc_flowtab **out, int flows_fd, unsigned int keep_intervals)
+/* Adds the traffic of e to f (a fold entry), rates included. */
+static void fold_into(struct entry *f, const struct entry *e)
+{
+	f->bytes += e->bytes;
+	f->payload += e->payload;
+	f->packets += e->packets;
+	f->delta_bytes += e->delta_bytes;
+	f->delta_packets += e->delta_packets;
+	f->pend_bytes += e->pend_bytes;
+	f->pend_packets += e->pend_packets;
+	if (e->last_ns > f->last_ns)
+		f->last_ns = e->last_ns;
+	if (e->comm[0] && !f->comm[0]) {
+		memcpy(f->comm, e->comm, sizeof(f->comm));
+		f->uid = e->uid;
+		f->tid = e->tid;
+	}
+}
+
+/* Rebuilds the table without the entries marked 2 (folded into their
+ * process's fold entry) and 3 (retired into the totals). Folds never need
+ * more room than the entries they replace. */
+static int rebuild(struct pc_flowtab *t)
+{
+	struct entry *old = t->e, *n;
+	size_t i, cap = t->cap;
+
+	n = calloc(cap, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	t->used = 0;
+	for (i = 0; i < cap; i++) {
+		if (old[i].used != 1)
+			continue;
+		place(n, cap, &old[i]);
+		t->used++;
+	}
+	for (i = 0; i < cap; i++) {
+		const struct entry *e = &old[i];
+		struct pc_flow_key fk;
+		struct entry *f;
+		int tx = e->key.dir == PC_DIR_OUT;
+
+		if (e->used == 3) {
+			t->retired_bytes[tx] += e->bytes;
+			t->retired_payload[tx] += e->payload;
+			t->retired_packets[tx] += e->packets;
+		}
+		if (e->used != 2)
+			continue;
+		fk = fold_key(&e->key);
+		f = lookup_slot(n, cap, &fk);
+		if (!f->used) {
+			f->used = 1;
+			f->key = fk;
+			f->touched = t->generation;
+			t->used++;
+		}
+		fold_into(f, e);
+	}
+	free(old);
+	t->e = n;
+	return 0;
+}
+
+/* The table is at its limit: folds connections that are not in the
+ * kernel, the idle ones first, into their processes' totals. */
+static void make_room(struct pc_flowtab *t)
+{
+	size_t i, n = 0;
+	int pass;
+
+	for (pass = 0; pass < 2 && n < t->limit / 8; pass++) {
+		for (i = 0; i < t->cap; i++) {
+			struct entry *e = &t->e[i];
+
+			if (e->used != 1 || e->in_kernel || is_fold(&e->key))
+				continue;
+			if (!pass && (e->delta_bytes || e->pend_bytes))
+				continue;
+			e->used = 2;
+			n++;
+		}
+	}
+	if (n && !rebuild(t))
+		t->stats.evicted += n;
+	else if (n) /* out of memory: nothing folded after all */
+		for (i = 0; i < t->cap; i++)
+			if (t->e[i].used == 2)
+				t->e[i].used = 1;
+}
+
+/* The entry of k, added if new; NULL when the table is full even after
+ * make_room (counted by the caller). */
+static struct entry *find_or_add(struct pc_flowtab *t, const struct pc_flow_key *k)
+{
+	struct entry *e = lookup_slot(t->e, t->cap, k);
+
+	if (e->used)
+		return e;
+	if (t->used + 1 > t->limit) {
+		make_room(t);
+		if (t->used + 1 > t->limit)
+			return NULL;
+	}
+	if ((t->used + 1) * 2 > t->cap && grow(t))
+		return NULL;
+	e = lookup_slot(t->e, t->cap, k);
+	e->used = 1;
+	e->key = *k;
+	t->used++;
+	return e;
+}
+
+int pc_flowtab_new(struct pc_flowtab **out, int flows_fd, int fold_fd,
+		   unsigned int keep_intervals)
 {
 	struct pc_flowtab *t;
 
@@ -130,6 +259,8 @@ int pc_flowtab_new(struct pc_flowtab **out, int flows_fd, unsigned int keep_inte
 	if (!t)
 		return -ENOMEM;
 	t->fd = flows_fd;
+	t->fold_fd = flows_fd >= 0 ? fold_fd : -1;
+	t->limit = DEFAULT_LIMIT;
 	t->keep_intervals = keep_intervals;
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus <= 0) {
@@ -158,15 +289,16 @@ void pc_flowtab_free(struct pc_flowtab *t)
 	free(t);
 }
 
-/* Folds one kernel entry (summed over CPUs) into the table. */
-static int absorb(struct pc_flowtab *t, const struct pc_flow_key *k, uint64_t now_ns,
+/* Folds one kernel entry (summed over CPUs, from map fd) into the table.
+ * Returns 1 when it has been idle for idle_ns. */
+static int absorb(struct pc_flowtab *t, int fd, const struct pc_flow_key *k, uint64_t now_ns,
 		  uint64_t idle_ns)
 {
 	uint64_t bytes = 0, payload = 0, packets = 0, last = 0;
 	struct entry *e;
 	int cpu, i;
 
-	if (bpf_map_lookup_elem(t->fd, k, t->vals))
+	if (bpf_map_lookup_elem(fd, k, t->vals))
 		return errno == ENOENT ? 0 : -errno;
 	for (cpu = 0; cpu < t->ncpus; cpu++) {
 		bytes += t->vals[cpu].bytes;
@@ -176,8 +308,10 @@ static int absorb(struct pc_flowtab *t, const struct pc_flow_key *k, uint64_t no
 			last = t->vals[cpu].last_ns;
 	}
 	e = find_or_add(t, k);
-	if (!e)
-		return -ENOSPC;
+	if (!e) { /* cannot happen while limit > the kernel's maps: counted */
+		t->stats.full++;
+		return 0;
+	}
 	if (!e->in_kernel) { /* new in the kernel (again): count from zero */
 		e->seen_bytes = e->seen_payload = e->seen_packets = 0;
 		e->in_kernel = 1;
@@ -258,6 +392,7 @@ static int retire(struct pc_flowtab *t)
 {
 	struct entry *old = t->e;
 	size_t i, j, removed = 0, oldcap = t->cap;
+	int err;
 
 	for (i = 0; i < t->nex; i++)
 		t->ex[i].has_entries = 0;
@@ -278,10 +413,7 @@ static int retire(struct pc_flowtab *t)
 			t->ex[xi].has_entries = 1;
 			continue;
 		}
-		t->retired_bytes[e->key.dir == PC_DIR_OUT] += e->bytes;
-		t->retired_payload[e->key.dir == PC_DIR_OUT] += e->payload;
-		t->retired_packets[e->key.dir == PC_DIR_OUT] += e->packets;
-		e->used = 2; /* to drop */
+		e->used = 3; /* to retire */
 		removed++;
 	}
 	for (i = j = 0; i < t->nex; i++)
@@ -290,20 +422,12 @@ static int retire(struct pc_flowtab *t)
 	t->nex = j;
 	if (!removed)
 		return 0;
-	t->e = calloc(oldcap, sizeof(*t->e));
-	if (!t->e) {
-		t->e = old;
-		return -ENOMEM;
-	}
-	t->used = 0;
-	for (i = 0; i < oldcap; i++) {
-		if (old[i].used != 1)
-			continue;
-		place(t->e, oldcap, &old[i]);
-		t->used++;
-	}
-	free(old);
-	return 0;
+	err = rebuild(t);
+	if (err) /* kept for the next time */
+		for (i = 0; i < oldcap; i++)
+			if (old[i].used == 3)
+				old[i].used = 1;
+	return err;
 }
 
 /* By pid, then connection (direction left out), then direction: both
@@ -429,6 +553,8 @@ static int build_rows(struct pc_flowtab *t, double secs)
 			row->tid = e->tid;
 		}
 		add_traffic(&row->t, e, tx, secs);
+		if (is_fold(&e->key))
+			continue; /* in the process's totals, no connection */
 		c = row->nconns ? &row->conns[row->nconns - 1] : NULL;
 		if (!c || !same_conn(&c->key, &e->key)) {
 			c = &row->conns[row->nconns++];
@@ -448,11 +574,36 @@ out:
 	return ret;
 }
 
-int pc_flowtab_update(struct pc_flowtab *t, uint64_t now_ns, uint64_t idle_ns)
+/* Walks one kernel map into the table, remembering idle entries. */
+static int walk(struct pc_flowtab *t, int fd, uint64_t now_ns, uint64_t idle_ns)
 {
 	struct pc_flow_key key, next, *prev = NULL;
-	double secs;
 	size_t i;
+	int err;
+
+	t->nidle = 0;
+	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		err = absorb(t, fd, &key, now_ns, idle_ns);
+		if (err < 0)
+			return err;
+		if (err > 0 && remember_idle(t, &key))
+			return -ENOMEM;
+	}
+	for (i = 0; i < t->nidle; i++) {
+		struct entry *e = lookup_slot(t->e, t->cap, &t->idle[i]);
+
+		if (!bpf_map_delete_elem(fd, &t->idle[i]) && e->used)
+			e->in_kernel = 0;
+	}
+	return 0;
+}
+
+int pc_flowtab_update(struct pc_flowtab *t, uint64_t now_ns, uint64_t idle_ns)
+{
+	double secs;
+	size_t i, nfold = 0;
 	int err;
 
 	t->generation++;
@@ -461,26 +612,34 @@ int pc_flowtab_update(struct pc_flowtab *t, uint64_t now_ns, uint64_t idle_ns)
 		t->e[i].delta_packets = t->e[i].pend_packets;
 		t->e[i].pend_bytes = t->e[i].pend_packets = 0;
 	}
-	t->nidle = 0;
-	while (t->fd >= 0 && !bpf_map_get_next_key(t->fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		err = absorb(t, &key, now_ns, idle_ns);
-		if (err < 0)
-			return err;
-		if (err > 0 && remember_idle(t, &key))
-			return -ENOMEM;
-	}
-	for (i = 0; i < t->nidle; i++) {
-		struct entry *e = find_or_add(t, &t->idle[i]);
+	err = walk(t, t->fd, now_ns, idle_ns);
+	if (!err)
+		err = walk(t, t->fold_fd, now_ns, idle_ns);
+	if (err)
+		return err;
+	for (i = 0; i < t->cap; i++) {
+		struct entry *e = &t->e[i];
 
-		if (!bpf_map_delete_elem(t->fd, &t->idle[i]) && e)
+		if (!e->used)
+			continue;
+		/* deleted in the kernel behind our back: restart from zero */
+		if (e->touched != t->generation)
 			e->in_kernel = 0;
+		if (e->in_kernel || is_fold(&e->key))
+			continue;
+		/* a connection that left the kernel (or, counted in user
+		 * space, idle as long): into its process's total */
+		if (t->fd >= 0 || (idle_ns && now_ns > e->last_ns + idle_ns)) {
+			e->used = 2;
+			nfold++;
+		}
 	}
-	/* deleted in the kernel behind our back: restart from zero next time */
-	for (i = 0; i < t->cap; i++)
-		if (t->e[i].used && t->e[i].touched != t->generation)
-			t->e[i].in_kernel = 0;
+	if (nfold && !rebuild(t))
+		t->stats.folded += nfold;
+	else if (nfold) /* out of memory: folded next time */
+		for (i = 0; i < t->cap; i++)
+			if (t->e[i].used == 2)
+				t->e[i].used = 1;
 	for (i = 0; i < t->nex; i++)
 		t->ex[i].intervals++;
 	err = retire(t);
@@ -489,6 +648,16 @@ int pc_flowtab_update(struct pc_flowtab *t, uint64_t now_ns, uint64_t idle_ns)
 	secs = t->last_update_ns ? (now_ns - t->last_update_ns) / 1e9 : 0;
 	t->last_update_ns = now_ns;
 	return build_rows(t, secs);
+}
+
+void pc_flowtab_stats(const struct pc_flowtab *t, struct pc_flowtab_stats *st)
+{
+	*st = t->stats;
+}
+
+void pc_flowtab_set_limit(struct pc_flowtab *t, size_t limit)
+{
+	t->limit = limit < 16 ? 16 : limit;
 }
 
 size_t pc_flowtab_rows(const struct pc_flowtab *t, const struct pc_proc_row **rows)
@@ -507,8 +676,20 @@ int pc_flowtab_add(struct pc_flowtab *t, const struct pc_flow_key *k, uint64_t b
 {
 	struct entry *e = find_or_add(t, k);
 
-	if (!e)
-		return -ENOSPC;
+	if (!e) { /* full of processes: the process's total, else the overall one */
+		struct pc_flow_key fk = fold_key(k);
+
+		e = find_or_add(t, &fk);
+	}
+	if (!e) {
+		int tx = k->dir == PC_DIR_OUT;
+
+		t->stats.full++;
+		t->retired_bytes[tx] += bytes;
+		t->retired_payload[tx] += payload;
+		t->retired_packets[tx] += packets;
+		return 0;
+	}
 	e->bytes += bytes;
 	e->payload += payload;
 	e->packets += packets;
@@ -544,6 +725,11 @@ static int add_end(struct pc_flowtab *t, const struct pc_packet *rec, const stru
 	}
 	memcpy(k.laddr, local_src ? d->saddr : d->daddr, alen);
 	memcpy(k.raddr, local_src ? d->daddr : d->saddr, alen);
+	if (!ow || !ow->pid) { /* kernel-generated: one entry, as the kernel keys it */
+		memset(k.laddr, 0, sizeof(k.laddr));
+		memset(k.raddr, 0, sizeof(k.raddr));
+		k.lport = k.rport = 0;
+	}
 	return pc_flowtab_add(t, &k, rec->len, payload, rec->gso_segs ? rec->gso_segs : 1, ow,
 			      rec->ts_ns);
 }

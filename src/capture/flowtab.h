@@ -36,9 +36,20 @@ struct pc_proc_row {
 
 struct pc_flowtab;
 
-/* flows_fd: the kernel's "flows" map. keep_intervals: how many updates an
- * exited process stays listed. */
-int pc_flowtab_new(struct pc_flowtab **out, int flows_fd, unsigned int keep_intervals);
+/* What the bounds cost, all counts only growing. */
+struct pc_flowtab_stats {
+	uint64_t folded;   /* connections that left the kernel's map (or were idle),
+			    * folded into their process's totals */
+	uint64_t evicted;  /* connections folded early: the table was at its limit */
+	uint64_t full;     /* additions with no room even for the process's total:
+			    * in the overall totals only */
+};
+
+/* flows_fd: the kernel's "flows" map, fold_fd its per-process overflow
+ * (-1: none). keep_intervals: how many updates an exited process stays
+ * listed. */
+int pc_flowtab_new(struct pc_flowtab **out, int flows_fd, int fold_fd,
+		   unsigned int keep_intervals);
 void pc_flowtab_free(struct pc_flowtab *t);
 /* Reads the kernel counters and recomputes rows and rates; returns 0 or a
  * negative errno. Kernel entries idle for idle_ns are deleted there (their
@@ -47,6 +58,11 @@ int pc_flowtab_update(struct pc_flowtab *t, uint64_t now_ns, uint64_t idle_ns);
 /* Rows of the last update (exited processes included while kept). Valid
  * until the next update. */
 size_t pc_flowtab_rows(const struct pc_flowtab *t, const struct pc_proc_row **rows);
+/* The bounds' counters. */
+void pc_flowtab_stats(const struct pc_flowtab *t, struct pc_flowtab_stats *st);
+/* At most limit entries (default 131072, above the kernel maps' 81920);
+ * connections fold into their processes past it. For tests. */
+void pc_flowtab_set_limit(struct pc_flowtab *t, size_t limit);
 /* Sum of all traffic ever counted, processes no longer listed included. */
 void pc_flowtab_totals(const struct pc_flowtab *t, struct pc_traffic *sum);
 /* A process exited (from the kernel's exit event). */
@@ -55,7 +71,9 @@ void pc_flowtab_exited(struct pc_flowtab *t, uint32_t pid);
 /* Counting in user space (the fallback backend has no flows map: pass
  * flows_fd -1 to pc_flowtab_new): traffic added to the entry of k, as the
  * kernel would have summed it; rates follow at the next update. owner
- * (may be NULL) names the process. Returns 0 or -ENOSPC. */
+ * (may be NULL) names the process. Connections idle for the update's
+ * idle_ns fold into their process's total. Returns 0: a full table folds
+ * (counted), it never refuses. */
 int pc_flowtab_add(struct pc_flowtab *t, const struct pc_flow_key *k, uint64_t bytes,
 		   uint64_t payload, uint64_t packets, const struct pc_owner *owner, uint64_t ts_ns);
 /* A packet record (header-only is enough) into pc_flowtab_add: its owner's

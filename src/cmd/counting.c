@@ -51,7 +51,8 @@ int pc_counting_open(struct pc_counting *c, const struct pc_options *opt,
 	ret = pc_capture_open(&c->cap, &co, on_record, c, err, errlen);
 	if (ret)
 		return ret;
-	ret = pc_flowtab_new(&c->ft, pc_capture_flows_fd(c->cap), keep_intervals);
+	ret = pc_flowtab_new(&c->ft, pc_capture_flows_fd(c->cap),
+			     pc_capture_flows_fold_fd(c->cap), keep_intervals);
 	if (ret) {
 		snprintf(err, errlen, "cannot create the flow table: out of memory");
 		return ret;
@@ -91,11 +92,11 @@ int pc_counting_exit_code(const struct pc_counting *c, const struct pc_options *
 
 void pc_counting_close(struct pc_counting *c)
 {
-	pc_session_close(&c->ses);
 	pc_flowtab_free(c->ft);
 	c->ft = NULL;
-	pc_capture_close(c->cap);
+	pc_capture_close(c->cap); /* detached before waiting for CMD */
 	c->cap = NULL;
+	pc_session_close(&c->ses);
 	pc_procs_free(c->procs);
 	c->procs = NULL;
 }

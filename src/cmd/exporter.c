@@ -126,6 +126,7 @@ static enum MHD_Result metrics(struct exporter *e, struct MHD_Connection *c)
 {
 	uint64_t cnt[PC_CNT_MAX] = { 0 };
 	struct pc_prom_self self = { 0 };
+	struct pc_limits lim;
 	char *body;
 	size_t len;
 	int err = refresh(e);
@@ -139,6 +140,10 @@ static enum MHD_Result metrics(struct exporter *e, struct MHD_Connection *c)
 	self.dropped = cnt[PC_CNT_DROPPED];
 	self.events_dropped = cnt[PC_CNT_EVENT_DROPPED];
 	self.flows_full = cnt[PC_CNT_FLOWS_FULL];
+	pc_limits_get(&lim, e->c.ft, cnt);
+	self.uncounted = lim.uncounted;
+	self.flows_folded = lim.folded;
+	self.flows_evicted = lim.evicted;
 	self.filtered = cnt[PC_CNT_FILTERED];
 	if (pc_prom_render(e->prom, &self, &body, &len))
 		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");

@@ -314,8 +314,8 @@ fail:
 	fprintf(stderr, "pidcap: %s\n", err);
 	ret = 1;
 out:
+	pc_capture_close(app.cap); /* detached before waiting for CMD */
 	pc_session_close(&app.ses); /* a held CMD sees EOF and exits 127 */
-	pc_capture_close(app.cap);
 	pc_holdq_free(app.holdq);
 	pc_capout_close(app.capout, NULL, 0);
 	pc_pktfilter_free(app.filter);

@@ -374,6 +374,14 @@ static void family(struct pc_sb *b, const char *name, const char *type, const ch
 	pc_sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one sample without labels. */
+static void single(struct pc_sb *b, const char *name, const char *type, const char *help,
+		   uint64_t v)
+{
+	family(b, name, type, help);
+	pc_sb_printf(b, "%s %" PRIu64 "\n", name, v);
+}
+
 static void series_family(struct pc_sb *b, const struct pc_prom *p, const char *name, int tx_idx,
 			  int rx_idx)
 {
@@ -427,26 +435,36 @@ int pc_prom_render(const struct pc_prom *p, const struct pc_prom_self *self, cha
 		     "%" PRIu64 "\npidcap_unowned_network_io_packets_total{network_io_direction="
 				"\"receive\"} %" PRIu64 "\n",
 		     p->unowned[TX_PACKETS], p->unowned[RX_PACKETS]);
-	family(&b, "pidcap_packets_counted_total", "counter",
-	       "Packets counted in the kernel (after the process filters).");
-	pc_sb_printf(&b, "pidcap_packets_counted_total %" PRIu64 "\n", self->counted);
-	family(&b, "pidcap_packets_filtered_total", "counter",
-	       "Packets left out by the process filters (--pid, --comm, --uid, --cgroup).");
-	pc_sb_printf(&b, "pidcap_packets_filtered_total %" PRIu64 "\n", self->filtered);
-	family(&b, "pidcap_packets_dropped_total", "counter",
-	       "Packet records lost in the kernel (ring buffer full).");
-	pc_sb_printf(&b, "pidcap_packets_dropped_total %" PRIu64 "\n", self->dropped);
-	family(&b, "pidcap_process_events_dropped_total", "counter",
-	       "Process events (exec, fork, exit) lost in the kernel (ring buffer full).");
-	pc_sb_printf(&b, "pidcap_process_events_dropped_total %" PRIu64 "\n", self->events_dropped);
-	family(&b, "pidcap_flows_map_full_total", "counter",
-	       "Packets not counted because the kernel's flows map was full.");
-	pc_sb_printf(&b, "pidcap_flows_map_full_total %" PRIu64 "\n", self->flows_full);
-	family(&b, "pidcap_exporter_series", "gauge", "Process series exported now.");
-	pc_sb_printf(&b, "pidcap_exporter_series %zu\n", p->nseries);
-	family(&b, "pidcap_exporter_series_overflow_total", "counter",
-	       "Series not created because the series limit was reached.");
-	pc_sb_printf(&b, "pidcap_exporter_series_overflow_total %" PRIu64 "\n", p->overflow);
+	single(&b, "pidcap_packets_counted_total", "counter",
+	       "Packets counted in the kernel (after the process filters).",
+	       self->counted);
+	single(&b, "pidcap_packets_filtered_total", "counter",
+	       "Packets left out by the process filters (--pid, --comm, --uid, --cgroup).",
+	       self->filtered);
+	single(&b, "pidcap_packets_dropped_total", "counter",
+	       "Packet records lost in the kernel (ring buffer full).",
+	       self->dropped);
+	single(&b, "pidcap_process_events_dropped_total", "counter",
+	       "Process events (exec, fork, exit) lost in the kernel (ring buffer full).",
+	       self->events_dropped);
+	single(&b, "pidcap_flows_map_full_total", "counter",
+	       "Packets the kernel's flows map (65536 connections) had no room for: counted in "
+	       "their process's total without their connection.",
+	       self->flows_full);
+	single(&b, "pidcap_packets_uncounted_total", "counter",
+	       "Packets not counted: the flows map and its per-process overflow were full.",
+	       self->uncounted);
+	single(&b, "pidcap_flows_folded_total", "counter",
+	       "Connections folded into their process's total (left the kernel's map, or "
+	       "evicted).",
+	       self->flows_folded);
+	single(&b, "pidcap_flows_evicted_total", "counter",
+	       "Connections folded early because the flow table reached its limit (131072).",
+	       self->flows_evicted);
+	single(&b, "pidcap_exporter_series", "gauge", "Process series exported now.", p->nseries);
+	single(&b, "pidcap_exporter_series_overflow_total", "counter",
+	       "Series not created because the series limit was reached.",
+	       p->overflow);
 	if (b.oom) {
 		free(b.buf);
 		return -ENOMEM;

@@ -21,7 +21,10 @@ struct pc_prom_self {
 	uint64_t counted;        /* packets that passed the filters */
 	uint64_t dropped;        /* packet records lost (ring buffer full) */
 	uint64_t events_dropped; /* process events lost */
-	uint64_t flows_full;     /* packets not counted: flows map full */
+	uint64_t flows_full;     /* packets counted per process only: flows map full */
+	uint64_t uncounted;      /* packets not counted: the overflow map full too */
+	uint64_t flows_folded;   /* connections folded into their process's total */
+	uint64_t flows_evicted;  /* of them, early: the flow table at its limit */
 	uint64_t filtered;       /* packets rejected by the process filters */
 };
 

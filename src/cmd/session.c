@@ -4,6 +4,7 @@
  * into the process cache. Not for packets, counting or output. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -92,6 +93,7 @@ static int start_command(struct pc_session *s, const struct pc_options *opt, cha
 	}
 	if (s->child == 0) {
 		close(p[1]);
+		setpgid(0, 0); /* a group of its own: SIGKILL reaches its children */
 		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
 		if (read(p[0], &c, 1) != 1)
 			_exit(127);
@@ -100,6 +102,12 @@ static int start_command(struct pc_session *s, const struct pc_options *opt, cha
 		_exit(127);
 	}
 	close(p[0]);
+	setpgid(s->child, s->child); /* either side may run first */
+	/* in the foreground of a terminal, the terminal goes with it (a shell
+	 * as CMD reads it; ^C reaches it), except to top's own screen */
+	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() &&
+	    (opt->mode != PC_MODE_TOP || opt->batch) && !tcsetpgrp(STDIN_FILENO, s->child))
+		s->gave_tty = 1;
 	s->go_fd = p[1];
 	s->child_pid = s->child;
 	return 0;
@@ -126,6 +134,9 @@ int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, &s->oldmask);
+	/* not in the signalfd: taking the terminal back from the background */
+	sigaddset(&mask, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sigfd < 0) {
 		ret = -errno;
@@ -180,6 +191,10 @@ int pc_session_signals(struct pc_session *s)
 	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo != SIGCHLD) {
 			ret |= PC_SESSION_STOP;
+			if (s->child > 0)
+				kill(s->child, si.ssi_signo);
+			if (!s->stop_ns)
+				s->stop_ns = pc_now_ns();
 			continue;
 		}
 		if (s->child > 0 && waitpid(s->child, &s->child_status, WNOHANG) == s->child) {
@@ -202,14 +217,47 @@ int pc_session_exit_code(const struct pc_session *s)
 	return -1;
 }
 
+/* Waits for the command while reading signals; its group gets SIGKILL
+ * PC_SESSION_GRACE_NS after the first stop signal. */
+static void wait_child(struct pc_session *s)
+{
+	struct pollfd pfd = { .fd = s->sigfd, .events = POLLIN };
+	int killed = 0;
+
+	while (s->child > 0) {
+		pid_t got = waitpid(s->child, &s->child_status, WNOHANG);
+
+		if (got == s->child || (got < 0 && errno == ECHILD)) {
+			s->child_reaped = got == s->child;
+			s->child = -1;
+			break;
+		}
+		if (s->stop_ns && !killed && pc_now_ns() - s->stop_ns >= PC_SESSION_GRACE_NS) {
+			kill(-s->child, SIGKILL);
+			kill(s->child, SIGKILL); /* in case it left its group */
+			killed = 1;
+		}
+		if (s->sigfd < 0 || killed) {
+			if (waitpid(s->child, &s->child_status, 0) == s->child)
+				s->child_reaped = 1;
+			s->child = -1;
+			break;
+		}
+		if (poll(&pfd, 1, 50) > 0)
+			pc_session_signals(s);
+	}
+}
+
 void pc_session_close(struct pc_session *s)
 {
 	if (s->go_fd >= 0)
 		close(s->go_fd);
 	s->go_fd = -1;
-	if (s->child > 0 && waitpid(s->child, &s->child_status, 0) == s->child)
-		s->child_reaped = 1;
-	s->child = -1;
+	wait_child(s);
+	if (s->gave_tty) {
+		tcsetpgrp(STDIN_FILENO, getpgrp());
+		s->gave_tty = 0;
+	}
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	s->sigfd = -1;

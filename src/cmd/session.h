@@ -21,8 +21,13 @@ struct pc_session {
 	int child_reaped;
 	int go_fd;          /* the command waits for a byte on this pipe */
 	uint32_t child_pid; /* the initial pid set of the capture with -- CMD */
+	int gave_tty;       /* the command's process group has the terminal */
+	uint64_t stop_ns;   /* first stop signal (forwarded to the command), 0: none */
 	sigset_t oldmask;
 };
+
+/* From a stop signal to SIGKILL of the command's process group. */
+#define PC_SESSION_GRACE_NS (2000ULL * 1000000)
 
 /* Results of pc_session_signals, or-ed. */
 #define PC_SESSION_STOP 1       /* SIGINT, SIGTERM or SIGHUP */
@@ -39,13 +44,17 @@ int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
 /* Lets -- CMD run: call once the capture is attached. */
 int pc_session_go(struct pc_session *s, const struct pc_options *opt, char *err,
 		  size_t errlen);
-/* Reads every pending signal; reaps the command. Returns PC_SESSION_* bits. */
+/* Reads every pending signal; reaps the command. SIGINT, SIGTERM and SIGHUP
+ * are forwarded to the command. Returns PC_SESSION_* bits. */
 int pc_session_signals(struct pc_session *s);
 /* Exit status for pidcap when -- CMD ran: its exit code, 128+signal if it
  * was killed, -1 when there was no command or it was not reaped. */
 int pc_session_exit_code(const struct pc_session *s);
 /* Closes the go pipe (a held command sees EOF and exits 127), waits for
- * the command, closes the signalfd. Safe to call twice. */
+ * the command (still forwarding signals; PC_SESSION_GRACE_NS after a stop
+ * signal its process group gets SIGKILL), closes the signalfd. Call it
+ * after the capture is closed, so that pidcap is detached while it waits.
+ * Safe to call twice. */
 void pc_session_close(struct pc_session *s);
 
 /* Feeds a ring buffer record to the process cache when it is a process

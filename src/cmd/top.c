@@ -48,8 +48,12 @@ static void show(struct top *t)
 	struct pc_traffic totals;
 	const struct pc_proc_row *rows;
 	size_t n = pc_flowtab_rows(t->c.ft, &rows);
+	uint64_t cnt[PC_CNT_MAX] = { 0 };
+	struct pc_limits lim;
 
 	pc_flowtab_totals(t->c.ft, &totals);
+	pc_capture_counters(t->c.cap, cnt);
+	pc_limits_get(&lim, t->c.ft, cnt);
 	if (t->view) {
 		d.rows = rows;
 		d.nrows = n;
@@ -57,6 +61,7 @@ static void show(struct top *t)
 		d.procs = t->c.procs;
 		d.now_ns = t->c.last_update_ns;
 		d.interval = t->c.interval;
+		d.limits = lim;
 		if (t->cmd_exited)
 			snprintf(d.status, sizeof(d.status), "%s exited (%d)", t->opt->cmd[0],
 				 pc_session_exit_code(&t->c.ses));
@@ -70,6 +75,7 @@ static void show(struct top *t)
 	s.nrows = n;
 	s.procs = t->c.procs;
 	s.now_ns = t->c.last_update_ns;
+	s.limits = &lim;
 	if (t->opt->json)
 		pc_snapshot_json(stdout, &s);
 	else

@@ -169,6 +169,35 @@ static void utc_time(char *dst, size_t n, double ts)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)((ts - (double)t) * 1000));
 }
 
+void pc_limits_get(struct pc_limits *l, const struct pc_flowtab *t, const uint64_t *counters)
+{
+	struct pc_flowtab_stats st;
+
+	pc_flowtab_stats(t, &st);
+	l->folded = st.folded + st.evicted;
+	l->evicted = st.evicted + st.full;
+	l->map_full = counters[PC_CNT_FLOWS_FULL];
+	l->uncounted = counters[PC_CNT_FLOWS_LOST];
+}
+
+void pc_fmt_limits(char *dst, size_t n, const struct pc_limits *l)
+{
+	char a[16], b[16];
+
+	*dst = 0;
+	if (!l->evicted && !l->map_full && !l->uncounted)
+		return;
+	pc_fmt_count(a, sizeof(a), l->evicted);
+	pc_fmt_count(b, sizeof(b), l->map_full);
+	snprintf(dst, n, "flow limits: %s evicted, %s packets per process only", a, b);
+	if (l->uncounted) {
+		size_t len = strlen(dst);
+
+		pc_fmt_count(a, sizeof(a), l->uncounted);
+		snprintf(dst + len, n - len, ", %s uncounted", a);
+	}
+}
+
 void pc_snapshot_text(FILE *f, const struct pc_snapshot *s)
 {
 	const struct pc_traffic *t = s->totals;
@@ -184,6 +213,13 @@ void pc_snapshot_text(FILE *f, const struct pc_snapshot *s)
 		" B, received %" PRIu64 " B, %" PRIu64 " packets; %zu processes\n",
 		when, s->interval, t->tx_rate, t->rx_rate, t->tx_bytes, t->rx_bytes,
 		t->tx_packets + t->rx_packets, s->nrows);
+	if (s->limits) {
+		char lim[160];
+
+		pc_fmt_limits(lim, sizeof(lim), s->limits);
+		if (lim[0])
+			fprintf(f, "%s\n", lim);
+	}
 	fprintf(f, "PID USER COMM SENT/s RECV/s SENT RECV PACKETS STATE COMMAND\n");
 	for (i = 0; i < s->nrows; i++) {
 		const struct pc_proc_row *r = &s->rows[i];
@@ -252,7 +288,14 @@ void pc_snapshot_json(FILE *f, const struct pc_snapshot *s)
 		return;
 	fprintf(f, "{\"ts\":%.6f,\"interval\":%.3f,\"totals\":{", s->ts, s->interval);
 	json_traffic(f, s->totals);
-	fputs("},\"processes\":[", f);
+	fputc('}', f);
+	if (s->limits)
+		fprintf(f,
+			",\"limits\":{\"folded\":%" PRIu64 ",\"evicted\":%" PRIu64
+			",\"map_full_packets\":%" PRIu64 ",\"uncounted_packets\":%" PRIu64 "}",
+			s->limits->folded, s->limits->evicted, s->limits->map_full,
+			s->limits->uncounted);
+	fputs(",\"processes\":[", f);
 	for (i = 0; i < s->nrows; i++) {
 		const struct pc_proc_row *r = &s->rows[i];
 

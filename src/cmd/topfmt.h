@@ -46,6 +46,20 @@ struct pc_row_info {
 void pc_row_info(struct pc_procs *procs, const struct pc_proc_row *row, uint64_t now_ns,
 		 struct pc_row_info *out);
 
+/* What the bounds of counting mode cost so far (counters only grow). */
+struct pc_limits {
+	uint64_t folded;     /* connections folded into their process's total */
+	uint64_t evicted;    /* of them, folded early: the flow table was full */
+	uint64_t map_full;   /* packets counted per process: kernel flows map full */
+	uint64_t uncounted;  /* packets not counted: the overflow map full too */
+};
+
+/* Fills l from the flow table and the kernel's counters (enum pc_counter). */
+void pc_limits_get(struct pc_limits *l, const struct pc_flowtab *t, const uint64_t *counters);
+/* "flows: 5 evicted, 1.2M packets past the kernel map (per process)..." for
+ * top's header, or "" while no limit was reached. */
+void pc_fmt_limits(char *dst, size_t n, const struct pc_limits *l);
+
 /* One snapshot of pidcap top for --batch. */
 struct pc_snapshot {
 	double ts;                      /* wall clock, seconds */
@@ -55,6 +69,7 @@ struct pc_snapshot {
 	size_t nrows;
 	struct pc_procs *procs;         /* names the pids: user, exe, cmdline */
 	uint64_t now_ns;                /* monotonic time of the update */
+	const struct pc_limits *limits; /* NULL: none */
 };
 
 /* A header line with time and totals, a column line, one line per

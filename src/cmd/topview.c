@@ -320,7 +320,7 @@ static size_t process_lines(const struct pc_topview *v, const struct pc_proc_row
 
 static void draw_frame(struct pc_topview *v)
 {
-	char line[512], tx[16], rx[16], txt[16], rxt[16], pk[16], clock[16];
+	char line[512], tx[16], rx[16], txt[16], rxt[16], pk[16], clock[16], lim[160];
 	int userw, progw, y, avail;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -358,6 +358,12 @@ static void draw_frame(struct pc_topview *v)
 	pc_fmt_count(pk, sizeof(pk), v->d.totals.tx_packets + v->d.totals.rx_packets);
 	snprintf(line, sizeof(line), "Total: sent %s/s  received %s/s   sent %s  received %s  packets %s",
 		 tx, rx, txt, rxt, pk);
+	pc_fmt_limits(lim, sizeof(lim), &v->d.limits);
+	if (lim[0]) {
+		size_t len = strlen(line);
+
+		snprintf(line + len, sizeof(line) - len, "   %s", lim);
+	}
 	mvaddnstr(1, 0, line, COLS);
 	widths(&userw, &progw);
 	snprintf(line, sizeof(line), " %6s %-*s %-*s %7s %7s %7s %7s %7s %s", "PID", userw, "USER",

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "capture/flowtab.h"
+#include "cmd/topfmt.h"
 
 struct pc_procs;
 
@@ -20,6 +21,7 @@ struct pc_topview_data {
 	uint64_t now_ns;       /* monotonic time of the update */
 	double interval;       /* seconds covered by the rates */
 	char status[128];      /* shown in the title line, e.g. "command exited 0" */
+	struct pc_limits limits; /* shown after the totals once a limit was hit */
 };
 
 struct pc_topview;

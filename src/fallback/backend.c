@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <pcap/pcap.h>
 #include "lib/clock.h"
+#include "lib/htab.h"
 #include "proc/cgroups.h"
 #include "packet/decode.h"
 #include "packet/linkhdr.h"
@@ -70,8 +71,8 @@ struct pc_pcapback {
 	int uid_set, cgroup_set, cgroup_level;
 	uint32_t uid;
 	uint64_t cgroup_id;
-	uint32_t *pids;
-	size_t npids, pidcap;
+	struct pc_htab pids;    /* pid -> PID_LIVE, or the exit time | 1 */
+	uint64_t last_pid_sweep;
 
 	pcap_t *pcap;
 	int dlt;
@@ -114,33 +115,43 @@ static int take(struct bucket *k, uint64_t now)
 
 /* ---- the pid filter set (--pid, -- CMD and its children) ---- */
 
+/* Exited members stay this long (their last packets wait up to 300 ms for
+ * an owner), unless a fork reuses the pid first. */
+#define PID_KEEP_NS (2000ULL * 1000000)
+#define PID_LIVE ((void *)1)
+
 static int in_set(const struct pc_pcapback *b, uint32_t pid)
 {
-	size_t i;
-
-	for (i = 0; i < b->npids; i++)
-		if (b->pids[i] == pid)
-			return 1;
-	return 0;
+	return pc_htab_get(&b->pids, pid) != NULL;
 }
 
 int pc_pcapback_add_pid(struct pc_pcapback *b, uint32_t pid)
 {
-	uint32_t *p;
+	return pc_htab_put(&b->pids, pid, PID_LIVE);
+}
 
+static void pid_exited(struct pc_pcapback *b, uint32_t pid, uint64_t now)
+{
 	if (in_set(b, pid))
-		return 0;
-	if (b->npids == b->pidcap) {
-		size_t cap = b->pidcap ? b->pidcap * 2 : 16;
+		pc_htab_put(&b->pids, pid, (void *)(uintptr_t)(now | 1));
+}
 
-		p = realloc(b->pids, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		b->pids = p;
-		b->pidcap = cap;
+/* Once a second: members that exited PID_KEEP_NS ago leave. */
+static void sweep_pids(struct pc_pcapback *b, uint64_t now)
+{
+	size_t i;
+
+	if (now - b->last_pid_sweep < 1000000000ULL)
+		return;
+	b->last_pid_sweep = now;
+	for (i = 0; i < b->pids.cap; i++) {
+		uintptr_t v = (uintptr_t)b->pids.slots[i].val;
+
+		if (v > 1 && now - v > PID_KEEP_NS) {
+			pc_htab_del_at(&b->pids, i);
+			i--; /* a later entry may have moved here */
+		}
 	}
-	b->pids[b->npids++] = pid;
-	return 0;
 }
 
 /* ---- the queue ---- */
@@ -287,6 +298,8 @@ static void on_proc_event(void *ctx, const struct pc_procconn_event *ev)
 		pc_owners_fork(b->own, ev->ppid, ev->pid, ev->ts_ns);
 		if (b->follow_children && in_set(b, ev->ppid))
 			pc_pcapback_add_pid(b, ev->pid);
+		else /* the pid of an exited member, reused */
+			pc_htab_del(&b->pids, ev->pid);
 		queue_task_event(b, PC_REC_FORK, ev->pid, ev->ppid, ev->ts_ns, now);
 		break;
 	case PC_PROCCONN_EXEC:
@@ -297,6 +310,7 @@ static void on_proc_event(void *ctx, const struct pc_procconn_event *ev)
 		if (ev->pid != ev->tgid)
 			return;
 		pc_owners_exit(b->own, ev->pid, ev->ts_ns);
+		pid_exited(b, ev->pid, now);
 		queue_task_event(b, PC_REC_EXIT, ev->pid, ev->ppid, ev->ts_ns, now);
 		break;
 	case PC_PROCCONN_COMM:
@@ -633,6 +647,7 @@ int pc_pcapback_consume(struct pc_pcapback *b)
 	if (r == PCAP_ERROR)
 		return -EIO;
 	now = pc_clock_ns(CLOCK_MONOTONIC);
+	sweep_pids(b, now);
 	resolve(b, now);
 	if (scan(b, now)) {
 		now = pc_clock_ns(CLOCK_MONOTONIC);
@@ -885,7 +900,7 @@ void pc_pcapback_close(struct pc_pcapback *b)
 	if (b->cn_fd >= 0)
 		close(b->cn_fd);
 	pc_owners_free(b->own);
-	free(b->pids);
+	free(b->pids.slots);
 	free(b);
 }
 

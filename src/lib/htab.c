@@ -60,6 +60,19 @@ int pc_htab_put(struct pc_htab *h, uint64_t key, void *val)
 	return 0;
 }
 
+int pc_htab_del(struct pc_htab *h, uint64_t key)
+{
+	size_t i;
+
+	if (!h->cap)
+		return -ENOENT;
+	i = find(h, key);
+	if (!h->slots[i].val)
+		return -ENOENT;
+	pc_htab_del_at(h, i);
+	return 0;
+}
+
 void pc_htab_del_at(struct pc_htab *h, size_t i)
 {
 	size_t mask = h->cap - 1, j = i, home;

@@ -28,5 +28,7 @@ int pc_htab_put(struct pc_htab *h, uint64_t key, void *val);
  * tombstones are needed. A caller iterating upwards must look at slot i
  * again; an entry may move from the start of the table to its end. */
 void pc_htab_del_at(struct pc_htab *h, size_t i);
+/* Deletes key. Returns 0 or -ENOENT. */
+int pc_htab_del(struct pc_htab *h, uint64_t key);
 
 #endif

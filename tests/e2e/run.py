@@ -31,6 +31,9 @@ TESTS = [
     "test_tcpdump.py",
     "test_top.py",
     "test_exporter.py",
+    # bounded under a SYN flood; signals with -- CMD, pid reuse
+    "test_flood.py",
+    "test_faults.py",
 ]
 TEST_TIMEOUT = 600  # seconds per script
 SUMMARY_RE = re.compile(r"^([\w.-]+): (\d+) passed, (\d+) failed$")

@@ -1,7 +1,8 @@
 /* Unit tests for src/capture/flowtab.c, counting in user space (no flows
  * map: flows_fd -1, as the fallback runs it): totals, rates over an
  * interval, exited processes leaving the rows after keep_intervals while
- * their traffic stays in the totals, and counters that never go back.
+ * their traffic stays in the totals, counters that never go back, and the
+ * bound: connections fold into their process's total, never refused.
  * Not for reading the kernel's map (that needs eBPF: tests/e2e). */
 #include <errno.h>
 #include <stdint.h>
@@ -57,7 +58,7 @@ TEST(totals_per_process_and_overall)
 	const struct pc_proc_row *r;
 	uint32_t me = (uint32_t)getpid();
 
-	CHECK_EQ_INT(pc_flowtab_new(&t, -1, 3), 0);
+	CHECK_EQ_INT(pc_flowtab_new(&t, -1, -1, 3), 0);
 	CHECK_EQ_INT(add(t, me, PC_DIR_OUT, 40000, 1500, 1, 1), 0);
 	CHECK_EQ_INT(add(t, me, PC_DIR_OUT, 40000, 500, 2, 2), 0);
 	CHECK_EQ_INT(add(t, me, PC_DIR_IN, 40000, 3000, 3, 3), 0);
@@ -95,7 +96,7 @@ TEST(rates_over_the_interval)
 	const struct pc_proc_row *r;
 	uint32_t me = (uint32_t)getpid();
 
-	CHECK_EQ_INT(pc_flowtab_new(&t, -1, 3), 0);
+	CHECK_EQ_INT(pc_flowtab_new(&t, -1, -1, 3), 0);
 	add(t, me, PC_DIR_OUT, 40000, 1000, 1, 1);
 	CHECK_EQ_INT(pc_flowtab_update(t, 10 * SEC, 60 * SEC), 0);
 	r = row_of(t, me);
@@ -126,7 +127,7 @@ TEST(exited_processes_leave_after_keep_intervals)
 	uint32_t me = (uint32_t)getpid(), gone = me + 1;
 	int i;
 
-	CHECK_EQ_INT(pc_flowtab_new(&t, -1, 2), 0);
+	CHECK_EQ_INT(pc_flowtab_new(&t, -1, -1, 2), 0);
 	add(t, me, PC_DIR_OUT, 40000, 100, 1, 1);
 	add(t, gone, PC_DIR_OUT, 40002, 700, 7, 1);
 	add(t, gone, PC_DIR_IN, 40002, 300, 3, 1);
@@ -161,7 +162,7 @@ TEST(counters_never_go_backwards)
 	uint64_t seed = 1;
 	int round, i;
 
-	CHECK_EQ_INT(pc_flowtab_new(&t, -1, 1), 0);
+	CHECK_EQ_INT(pc_flowtab_new(&t, -1, -1, 1), 0);
 	for (round = 1; round <= 40; round++) {
 		for (i = 0; i < 50; i++) {
 			uint32_t pid = me + 1 + (uint32_t)(seed % 64); /* short-lived ones */
@@ -183,11 +184,77 @@ TEST(counters_never_go_backwards)
 	pc_flowtab_free(t);
 }
 
+/* A flood of connections of one live process against a small limit: the
+ * table folds them into the process's total, nothing is refused or lost,
+ * the counters only grow and the evictions are counted. */
+TEST(flood_folds_at_the_limit)
+{
+	struct pc_flowtab *t;
+	struct pc_flowtab_stats st;
+	struct pc_traffic sum, prev = { 0 };
+	const struct pc_proc_row *r;
+	uint32_t me = (uint32_t)getpid();
+	int round, i;
+
+	CHECK_EQ_INT(pc_flowtab_new(&t, -1, -1, 3), 0);
+	pc_flowtab_set_limit(t, 64);
+	for (round = 1; round <= 5; round++) {
+		for (i = 0; i < 1000; i++)
+			CHECK_EQ_INT(add(t, me, i & 1 ? PC_DIR_IN : PC_DIR_OUT,
+					 (uint16_t)(round * 1000 + i), 100, 1, round * SEC), 0);
+		CHECK_EQ_INT(add(t, 0, PC_DIR_IN, (uint16_t)round, 60, 1, round * SEC), 0);
+		CHECK_EQ_INT(pc_flowtab_update(t, round * SEC, 60 * SEC), 0);
+		r = row_of(t, me);
+		CHECK(r != NULL);
+		if (r) {
+			CHECK_EQ_INT(r->t.tx_bytes + r->t.rx_bytes, (uint64_t)round * 100000);
+			CHECK_EQ_INT(r->t.tx_packets + r->t.rx_packets, (uint64_t)round * 1000);
+			CHECK(r->nconns <= 64);
+		}
+		pc_flowtab_totals(t, &sum);
+		CHECK_EQ_INT(sum.tx_bytes + sum.rx_bytes, (uint64_t)round * (100000 + 60));
+		CHECK(sum.tx_bytes >= prev.tx_bytes && sum.rx_bytes >= prev.rx_bytes);
+		prev = sum;
+	}
+	pc_flowtab_stats(t, &st);
+	CHECK(st.evicted > 0);
+	CHECK_EQ_INT(st.full, 0);
+	pc_flowtab_free(t);
+}
+
+/* A connection idle for idle_ns leaves the connection list; its bytes stay
+ * in its process's row and in the totals. */
+TEST(idle_connections_fold_into_the_process)
+{
+	struct pc_flowtab *t;
+	struct pc_flowtab_stats st;
+	const struct pc_proc_row *r;
+	uint32_t me = (uint32_t)getpid();
+
+	CHECK_EQ_INT(pc_flowtab_new(&t, -1, -1, 3), 0);
+	CHECK_EQ_INT(add(t, me, PC_DIR_OUT, 40000, 1000, 1, 1 * SEC), 0);
+	CHECK_EQ_INT(add(t, me, PC_DIR_OUT, 40001, 500, 1, 50 * SEC), 0);
+	CHECK_EQ_INT(pc_flowtab_update(t, 70 * SEC, 60 * SEC), 0);
+	r = row_of(t, me);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_EQ_INT(r->t.tx_bytes, 1500);
+		CHECK_EQ_INT(r->nconns, 1);
+		CHECK_EQ_INT(r->conns[0].key.lport, 40001);
+	}
+	pc_flowtab_stats(t, &st);
+	CHECK_EQ_INT(st.folded, 1);
+	CHECK_EQ_INT(st.evicted, 0);
+	pc_flowtab_free(t);
+}
+
 int main(void)
 {
 	RUN(totals_per_process_and_overall);
 	RUN(rates_over_the_interval);
 	RUN(exited_processes_leave_after_keep_intervals);
 	RUN(counters_never_go_backwards);
+	RUN(flood_folds_at_the_limit);
+	RUN(idle_connections_fold_into_the_process);
 	return UNIT_DONE();
 }

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""End-to-end tests of faults pidcap must survive: signals with -- CMD, pid reuse.
+
+For: SIGTERM to `pidcap -- CMD` (forwarded; CMD's group killed after the grace;
+pidcap detached, every program and link it held gone), and a pid reused inside
+a pid namespace the test makes (ns_last_pid) after CMD's child exited: the new
+process is not captured as part of CMD.
+Not for: the capture's output in general (test_cli.py) or load (test_flood.py).
+
+Usage: tests/e2e/test_faults.py [--pidcap build/pidcap] [--only NAME,...]
+Prints "ok NAME" or "FAIL NAME: reason" per test, then
+"test_faults: N passed, N failed"; exits 1 if any test failed.
+"""
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import cli_helpers as h  # noqa: E402
+from cli_helpers import Capture, TestError, _end  # noqa: E402
+from test_exporter import Fail, check  # noqa: E402
+
+TEST_TIMEOUT = 60
+PIDCAP = os.path.join(ROOT, "build", "pidcap")
+
+
+def bpf_ids(pid):
+    """The eBPF program and link ids process pid holds (from its fdinfo)."""
+    progs, links = set(), set()
+    for path in glob.glob(f"/proc/{pid}/fdinfo/*"):
+        try:
+            with open(path) as f:
+                text = f.read()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            key, _, val = line.partition(":")
+            if key == "prog_id":
+                progs.add(int(val))
+            elif key == "link_id":
+                links.add(int(val))
+    return progs, links
+
+
+def bpftool_ids(kind):
+    rc, out, err = h.run(["bpftool", "--json", kind, "show"], timeout=20)
+    if rc:
+        raise TestError(f"bpftool {kind} show: {err.strip()[-200:]}")
+    return {x["id"] for x in json.loads(out or "[]")}
+
+
+def children_of(pid):
+    """Pids whose parent is pid (from /proc)."""
+    kids = []
+    for d in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(d) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            kids.append(int(d.split("/")[2]))
+    return kids
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def sigterm_cmd(cmd, want_within):
+    """Starts pidcap -- cmd, sends SIGTERM, checks exit time, CMD's processes
+    gone and every program and link pidcap held gone."""
+    cap = Capture(PIDCAP, ["-c", "1000000", "--", *cmd])
+    try:
+        deadline = time.monotonic() + 10
+        kids = []
+        while time.monotonic() < deadline:
+            kids = children_of(cap.pid)
+            grand = [g for k in kids for g in children_of(k)]
+            if kids and (len(cmd) < 3 or grand):
+                break
+            time.sleep(0.05)
+        check(kids, "CMD did not start")
+        procs = kids + [g for k in kids for g in children_of(k)]
+        time.sleep(0.3)  # CMD runs its trap before the signal comes
+        progs, links = bpf_ids(cap.pid)
+        check(progs and links, f"pidcap holds no programs ({progs}) or links ({links})")
+        t0 = time.monotonic()
+        os.kill(cap.pid, signal.SIGTERM)
+        try:
+            cap.proc.wait(timeout=want_within + 2)
+        except subprocess.TimeoutExpired:
+            raise Fail(f"pidcap still running {want_within + 2} s after SIGTERM") from None
+        took = time.monotonic() - t0
+        cap.stop()
+        check(took < want_within, f"pidcap took {took:.1f} s to exit, want < {want_within}")
+        left = [p for p in procs if alive(p)]
+        check(not left, f"processes of CMD still running: {left}")
+        deadline = time.monotonic() + 3  # the kernel frees them after an RCU grace period
+        while True:
+            still_p = progs & bpftool_ids("prog")
+            still_l = links & bpftool_ids("link")
+            if not (still_p or still_l) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        check(not still_p and not still_l,
+              f"left behind: programs {sorted(still_p)}, links {sorted(still_l)}")
+        return took
+    finally:
+        _end(cap.proc)
+
+
+def test_sigterm_sleep():
+    """SIGTERM to pidcap -- sleep 1000: forwarded, exits within 3 s, nothing left."""
+    took = sigterm_cmd(["sleep", "1000"], 3.0)
+    print(f"  exited {took:.2f} s after SIGTERM", flush=True)
+
+
+def test_sigterm_stubborn():
+    """A CMD that ignores SIGTERM, with a child: its group gets SIGKILL after the grace."""
+    took = sigterm_cmd(["sh", "-c", "trap '' TERM INT HUP; sleep 1000 & wait"], 3.5)
+    check(took >= 1.5, f"exited {took:.2f} s after SIGTERM: no grace given to CMD")
+    print(f"  exited {took:.2f} s after SIGTERM", flush=True)
+
+
+# CMD: forks a child that sends one UDP datagram to PORT_A, writes the
+# child's pid to FILE and exits; CMD stays for SECONDS more.
+REUSE_CMD_SRC = r'''
+import os, socket, sys, time
+port, path, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+pid = os.fork()
+if pid == 0:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"A" * 32, ("127.0.0.1", port))
+    os._exit(0)
+os.waitpid(pid, 0)
+with open(path + ".tmp", "w") as f:
+    f.write(str(pid))
+os.rename(path + ".tmp", path)
+time.sleep(secs)
+'''
+
+# The unrelated process: one UDP datagram to PORT_B.
+REUSE_OTHER_SRC = r'''
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"B" * 32, ("127.0.0.1", int(sys.argv[1])))
+'''
+
+
+def spawn_with_pid(pid, argv):
+    """Starts argv with exactly this pid (clone3 with set_tid, CAP_SYS_ADMIN):
+    a reused pid without touching the machine's ns_last_pid. Returns the
+    wait status."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    tid = (ctypes.c_int * 1)(pid)
+    # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal,
+    # stack, stack_size, tls, set_tid, set_tid_size, cgroup
+    args = (ctypes.c_uint64 * 11)(0, 0, 0, 0, signal.SIGCHLD, 0, 0, 0,
+                                  ctypes.addressof(tid), 1, 0)
+    got = libc.syscall(435, ctypes.byref(args), ctypes.sizeof(args))
+    if got == 0:  # the child: nothing but exec
+        try:
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(127)
+    if got < 0:
+        raise TestError(f"clone3 with pid {pid}: {os.strerror(ctypes.get_errno())}")
+    return os.waitpid(got, 0)[1]
+
+
+def test_pid_reuse():
+    """CMD's child exits; an unrelated process then gets its pid: not captured."""
+    import socket
+    import tempfile
+    sinks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+    for k in sinks:
+        k.bind(("127.0.0.1", 0))
+    pa, pb = (k.getsockname()[1] for k in sinks)
+    tmp = tempfile.mkdtemp()
+    path = os.path.join(tmp, "pid")
+    cap = Capture(PIDCAP, ["--json", "udp", "--", sys.executable, "-c", REUSE_CMD_SRC,
+                           str(pa), path, "6"])
+    try:
+        deadline = time.monotonic() + 15
+        while not os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(os.path.exists(path), "CMD did not report its child's pid")
+        with open(path) as f:
+            child = int(f.read())
+        check(not alive(child), f"CMD's child {child} still running")
+        # at once (the fork hook takes the pid out) and after the sweep
+        for delay in (0.3, 2.5):
+            time.sleep(delay)
+            st = spawn_with_pid(child, [sys.executable, "-c", REUSE_OTHER_SRC, str(pb)])
+            check(st == 0, f"the process with reused pid {child} exited with status {st}")
+        rc = cap.wait_exit(20)
+        check(rc == 0, f"pidcap exited {rc}: {cap.errtext()[-300:]!r}")
+        recs = cap.records()
+        to_a = [r for r in recs if r.get("dport") == pa]
+        to_b = [r for r in recs if r.get("dport") == pb]
+        check(len(to_a) == 1 and to_a[0].get("pid") == child,
+              f"CMD's child's datagram: {to_a}")
+        check(not to_b, f"the unrelated process with reused pid {child} was captured: {to_b}")
+    finally:
+        _end(cap.proc)
+        for k in sinks:
+            k.close()
+        for name in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, name))
+        os.rmdir(tmp)
+
+
+TESTS = [
+    ("sigterm_sleep", test_sigterm_sleep),
+    ("sigterm_stubborn", test_sigterm_stubborn),
+    ("pid_reuse", test_pid_reuse),
+]
+
+
+def _set_pidcap(path):
+    global PIDCAP
+    PIDCAP = path
+
+
+def main():
+    return h.run_suite("test_faults", TESTS, __doc__, PIDCAP, TEST_TIMEOUT, (Fail, TestError),
+                       _set_pidcap)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
