@@ -10,7 +10,8 @@
 #include "capture/holdq.h"
 
 #define RECENT_ACCEPTS 256
-#define MAX_HELD 65536 /* past this, the oldest record goes out unresolved */
+#define MAX_HELD 65536 /* past this many records, or max_bytes, the oldest record
+			* goes out unresolved, as after hold_ns */
 
 struct held {
 	struct held *next;
@@ -24,6 +25,8 @@ struct held {
 struct pc_holdq {
 	struct held *head, *tail;
 	size_t len;
+	size_t bytes, max_bytes; /* of the held records' copies */
+	uint64_t early;          /* records let out unresolved because of a bound */
 	uint64_t hold_ns;
 	pc_emit_fn emit;
 	void *ctx;
@@ -33,7 +36,8 @@ struct pc_holdq {
 
 static const uint16_t PENDING = PC_PKT_OWNER_LISTENER | PC_PKT_PEER_LISTENER;
 
-int pc_holdq_new(struct pc_holdq **out, uint64_t hold_ns, pc_emit_fn emit, void *ctx)
+int pc_holdq_new(struct pc_holdq **out, uint64_t hold_ns, size_t max_bytes, pc_emit_fn emit,
+		 void *ctx)
 {
 	struct pc_holdq *q = calloc(1, sizeof(*q));
 
@@ -41,6 +45,7 @@ int pc_holdq_new(struct pc_holdq **out, uint64_t hold_ns, pc_emit_fn emit, void 
 	if (!q)
 		return -ENOMEM;
 	q->hold_ns = hold_ns;
+	q->max_bytes = max_bytes;
 	q->emit = emit;
 	q->ctx = ctx;
 	*out = q;
@@ -156,6 +161,7 @@ int pc_holdq_packet(struct pc_holdq *q, const struct pc_packet *rec, size_t size
 		q->head = h;
 	q->tail = h;
 	q->len++;
+	q->bytes += h->size;
 	pc_holdq_flush(q, now_ns, 0);
 	return 0;
 }
@@ -174,18 +180,28 @@ void pc_holdq_claim(struct pc_holdq *q, const struct pc_claim *ev, uint64_t now_
 void pc_holdq_flush(struct pc_holdq *q, uint64_t now_ns, int all)
 {
 	struct held *h;
+	int waiting, over;
 
 	while ((h = q->head)) {
-		if (!all && (h->rec.flags & PENDING) && now_ns - h->arrived_ns < q->hold_ns &&
-		    q->len < MAX_HELD)
+		waiting = (h->rec.flags & PENDING) && now_ns - h->arrived_ns < q->hold_ns;
+		over = q->len > MAX_HELD || q->bytes > q->max_bytes;
+		if (!all && waiting && !over)
 			break;
+		if (waiting && over)
+			q->early++;
 		q->head = h->next;
 		if (!q->head)
 			q->tail = NULL;
 		q->len--;
+		q->bytes -= h->size;
 		q->emit(q->ctx, &h->rec, h->size);
 		free(h);
 	}
+}
+
+uint64_t pc_holdq_early(const struct pc_holdq *q)
+{
+	return q->early;
 }
 
 size_t pc_holdq_len(const struct pc_holdq *q)

@@ -13,8 +13,11 @@ struct pc_holdq;
 
 typedef void (*pc_emit_fn)(void *ctx, const struct pc_packet *rec, size_t size);
 
-/* hold_ns: how long a record may wait for its claim. */
-int pc_holdq_new(struct pc_holdq **out, uint64_t hold_ns, pc_emit_fn emit, void *ctx);
+/* hold_ns: how long a record may wait for its claim; max_bytes: how much
+ * the held copies may take (past it, or 65,536 records, the oldest goes
+ * out unresolved at once, as after hold_ns: nothing is dropped). */
+int pc_holdq_new(struct pc_holdq **out, uint64_t hold_ns, size_t max_bytes, pc_emit_fn emit,
+		 void *ctx);
 void pc_holdq_free(struct pc_holdq *q);
 /* A packet record: emitted at once when nothing is held and its owners are
  * final, otherwise copied and queued. Returns 0 or -ENOMEM. */
@@ -26,5 +29,7 @@ void pc_holdq_claim(struct pc_holdq *q, const struct pc_claim *ev, uint64_t now_
  * hold_ns (all of them when `all`). */
 void pc_holdq_flush(struct pc_holdq *q, uint64_t now_ns, int all);
 size_t pc_holdq_len(const struct pc_holdq *q);
+/* Records let out unresolved before hold_ns because of a bound. */
+uint64_t pc_holdq_early(const struct pc_holdq *q);
 
 #endif

@@ -158,6 +158,11 @@ static void print_summary(struct app *app)
 	if (c[PC_CNT_EVENT_DROPPED])
 		fprintf(stderr, "%llu process events dropped by kernel\n",
 			(unsigned long long)c[PC_CNT_EVENT_DROPPED]);
+	if (app->holdq && pc_holdq_early(app->holdq))
+		fprintf(stderr,
+			"%llu packets of just-accepted connections shown before their process "
+			"was known (--hold-buffer full)\n",
+			(unsigned long long)pc_holdq_early(app->holdq));
 }
 
 static int run_loop(struct app *app, int sigfd)
@@ -279,7 +284,7 @@ int pc_live_main(const struct pc_options *opt)
 				   sizeof(err)))
 			goto fail;
 	}
-	if (pc_holdq_new(&app.holdq, HOLD_NS, emit_packet, &app)) {
+	if (pc_holdq_new(&app.holdq, HOLD_NS, app.opt.hold_bytes, emit_packet, &app)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}

@@ -26,6 +26,7 @@ enum {
 	OPT_GRACE,
 	OPT_BACKEND,
 	OPT_TSPREC,
+	OPT_HOLD,
 };
 
 #define M_CAP (1u << PC_MODE_CAPTURE)
@@ -132,6 +133,9 @@ static const struct pc_opt {
 	{ NULL, 1, 'G', "SECONDS", "with -w: start a new file every SECONDS (FILE may hold strftime %-escapes)", M_CAP,
 	  .kind = K_U32, .off = F(rotate_secs), .min = 1, .max = 31 * 24 * 3600,
 	  .bad = "invalid interval '%s' for -G: want 1 to 2678400 seconds" },
+	{ "hold-buffer", 1, OPT_HOLD, "MIB", "memory for packets of just-accepted connections waiting for their process (default 32)", M_CAP,
+	  .kind = K_U64, .off = F(hold_bytes), .min = 1, .max = 4096, .scale = 1 << 20,
+	  .bad = "invalid --hold-buffer '%s': want 1 to 4096 (MiB)" },
 	{ "print", 0, OPT_PRINT, NULL, "with -w: print the packets too", M_CAP,
 	  .kind = K_FLAG, .off = F(print) },
 	{ "json", 0, OPT_JSON, NULL, "one JSON object per packet per line", M_CAP | M_TOP,
@@ -520,6 +524,7 @@ int pc_options_parse(struct pc_options *o, int argc, char **argv, char *err, siz
 	o->want_in = o->want_out = 1;
 	o->delay = 1.0;
 	o->grace_secs = 300;
+	o->hold_bytes = 32 << 20;
 	if (argc > 1 && !strcmp(argv[1], "top"))
 		o->mode = PC_MODE_TOP;
 	else if (argc > 1 && !strcmp(argv[1], "exporter"))

@@ -24,6 +24,7 @@ struct pc_options {
 	long count;             /* -c, 0 = unlimited */
 	uint32_t snaplen;       /* -s */
 	uint64_t buffer_bytes;  /* -B, in bytes; 0 = the default */
+	uint64_t hold_bytes;    /* --hold-buffer, in bytes */
 	int snaplen_set;
 	int want_in, want_out;  /* -Q */
 	int verbose;            /* -v, repeatable */

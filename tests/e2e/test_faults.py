@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""End-to-end tests of faults pidcap must survive: signals with -- CMD, pid reuse.
+"""End-to-end tests of faults pidcap must survive: signals with -- CMD, pid reuse,
+a listener that never accepts.
 
 For: SIGTERM to `pidcap -- CMD` (forwarded; CMD's group killed after the grace;
 pidcap detached, every program and link it held gone), and a pid reused inside
@@ -18,6 +19,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -223,7 +225,79 @@ def test_pid_reuse():
         os.rmdir(tmp)
 
 
+def vm_kib(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_hold_queue_bounded():
+    """A listener that never accepts, while -w captures bulk traffic to it:
+    the packets held for the accepting process stay within --hold-buffer,
+    the ones let out early are reported, and none is lost."""
+    import socket
+    hold_mib, conns, per_conn = 1, 8, 4 << 20
+    tmp = tempfile.mkdtemp(prefix="pidcap-hold-")
+    path = os.path.join(tmp, "hold.pcapng")
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(conns)  # never accepted: the connections wait in its queue
+    port = ls.getsockname()[1]
+    cap = Capture(PIDCAP, ["-w", path, "--hold-buffer", str(hold_mib), "tcp", "port", str(port)])
+    clients = []
+    try:
+        base = vm_kib(cap.pid, "VmRSS")
+        sent = 0
+        for _ in range(conns):
+            c = socket.create_connection(("127.0.0.1", port), timeout=5)
+            c.setblocking(False)
+            clients.append(c)
+        chunk = b"h" * 65536
+        deadline = time.monotonic() + 20
+        for c in clients:  # until each receive queue is full (bounded in time)
+            mine = 0
+            while mine < per_conn and time.monotonic() < deadline:
+                try:
+                    mine += c.send(chunk)
+                except BlockingIOError:
+                    break
+            sent += mine
+        time.sleep(1.0)
+        peak = vm_kib(cap.pid, "VmHWM")
+        rc = cap.stop()
+        err = cap.err.decode(errors="replace")
+        check(rc == 0, f"exit {rc}: {err[-300:]}")
+        check(sent > 4 * hold_mib << 20, f"only {sent} bytes reached the listener's queue")
+        early = [x for x in err.splitlines() if "before their process was known" in x]
+        check(early and int(early[0].split()[0]) > 0,
+              f"no report of packets let out early: {err[-300:]}")
+        # the ring buffer (16 MiB) may be touched whole; the held copies add
+        # at most the bound
+        grown = peak - base
+        check(grown < (16 + hold_mib + 12) * 1024,
+              f"RSS grew by {grown} kB (from {base} kB) with --hold-buffer {hold_mib}")
+        captured = int(next((x.split()[0] for x in err.splitlines()
+                             if x.endswith("packets captured")), "-1"))
+        rc, out, rerr = h.run([PIDCAP, "-r", path], timeout=60)
+        lines = [x for x in out.splitlines() if x.strip()]
+        check(rc == 0 and len(lines) == captured,
+              f"-r read {len(lines)} packets of the {captured} captured (exit {rc})")
+        print(f"  hold queue: {sent >> 20} MiB to a listener that never accepts, "
+              f"RSS +{grown} kB with --hold-buffer {hold_mib}, {early[0] if early else ''}",
+              flush=True)
+    finally:
+        for c in clients:
+            c.close()
+        ls.close()
+        for name in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, name))
+        os.rmdir(tmp)
+
+
 TESTS = [
+    ("hold_queue_bounded", test_hold_queue_bounded),
     ("sigterm_sleep", test_sigterm_sleep),
     ("sigterm_stubborn", test_sigterm_stubborn),
     ("pid_reuse", test_pid_reuse),

@@ -164,7 +164,7 @@ static struct pc_holdq *newq(void)
 	struct pc_holdq *q = NULL;
 
 	reset_seen();
-	CHECK_EQ_INT(pc_holdq_new(&q, HOLD, emit, &nseen), 0);
+	CHECK_EQ_INT(pc_holdq_new(&q, HOLD, (size_t)1 << 40, emit, &nseen), 0);
 	CHECK(q != NULL);
 	if (!q)
 		abort();
@@ -599,6 +599,34 @@ TEST(bounded)
 	pc_holdq_free(q);
 }
 
+/* Past max_bytes the oldest held record goes out at once, unresolved and
+ * counted; the queue never holds more than the bound. */
+TEST(bounded_in_bytes)
+{
+	struct pc_holdq *q = NULL;
+	struct rec r = make(0, PC_DIR_IN, OWNER_L, CLIENT, 5555, SERVER, 80);
+	size_t bound = 10 * r.size + r.size / 2;
+	uint64_t i;
+
+	reset_seen();
+	CHECK_EQ_INT(pc_holdq_new(&q, HOLD, bound, emit, &nseen), 0);
+	for (i = 1; i <= 30; i++) {
+		r.p->cookie = i;
+		CHECK_EQ_INT(pc_holdq_packet(q, r.p, r.size, 0), 0);
+		CHECK(pc_holdq_len(q) * r.size <= bound);
+	}
+	CHECK_EQ_INT(pc_holdq_len(q), 10);
+	CHECK_EQ_INT(pc_holdq_early(q), 20);
+	CHECK_EQ_INT(nseen, 20);
+	CHECK_EQ_INT(seen[0].id, 1);
+	CHECK(seen[0].flags & PC_PKT_OWNER_LISTENER); /* unresolved, not dropped */
+	pc_holdq_flush(q, HOLD + 1, 0); /* the rest time out: not early */
+	CHECK_EQ_INT(pc_holdq_early(q), 20);
+	CHECK_EQ_INT(nseen, 30);
+	free(r.p);
+	pc_holdq_free(q);
+}
+
 int main(void)
 {
 	RUN(passthrough);
@@ -619,5 +647,6 @@ int main(void)
 	RUN(flush_all);
 	RUN(undecodable_held_until_timeout);
 	RUN(bounded);
+	RUN(bounded_in_bytes);
 	return UNIT_DONE();
 }
