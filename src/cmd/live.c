@@ -35,6 +35,7 @@ struct app {
 	struct pc_procs *procs;
 	struct pc_pktfilter *filter;
 	struct pc_holdq *holdq;
+	struct pc_wallclock wall;   /* monotonic -> wall clock, following steps */
 	struct pc_printer printer;
 	struct pc_capout *capout;   /* -w */
 	char write_err[512];        /* first failure of -w; ends the capture */
@@ -200,6 +201,8 @@ static int run_loop(struct app *app, int sigfd)
 			err = -EIO;
 			break;
 		}
+		/* wall-clock steps show in timestamps within a second */
+		app->printer.mono_to_real_ns = pc_wallclock_offset(&app->wall, pc_now_ns());
 		pc_holdq_flush(app->holdq, pc_now_ns(), 0);
 		fflush(app->printer.out);
 		if (app->capout && pc_capout_flush(app->capout, app->write_err, sizeof(app->write_err)))
@@ -272,7 +275,7 @@ int pc_live_main(const struct pc_options *opt)
 	app.printer.ascii = app.opt.ascii;
 	app.printer.number = app.opt.number;
 	app.printer.procs = app.procs;
-	app.printer.mono_to_real_ns = pc_clock_offset_ns(CLOCK_REALTIME, CLOCK_MONOTONIC);
+	app.printer.mono_to_real_ns = pc_wallclock_offset(&app.wall, pc_now_ns());
 	if (app.opt.write_file) {
 		struct pc_capout_opts wo = {
 			.path = app.opt.write_file, .rotate_bytes = app.opt.rotate_bytes,
