@@ -26,13 +26,28 @@
 #define PROC_KEEP_NS (120ULL * 1000000000)  /* exited processes kept by the cache */
 #define KEEP_INTERVALS 3                    /* updates an exited pid stays in flowtab rows */
 #define MAX_SERIES 50000
-#define MAX_CONNECTIONS 64
-#define PER_IP_CONNECTIONS 32
-#define CONNECTION_TIMEOUT_S 10
+#define MAX_CONNECTIONS 64                  /* past it the oldest unfinished request goes */
+#define HARD_CONNECTIONS 96                 /* MHD's own limit: room to evict in */
+#define PER_IP_CONNECTIONS HARD_CONNECTIONS /* eviction, not a per-address cap, keeps room */
+#define CONNECTION_TIMEOUT_S 10             /* inactivity */
+#define REQUEST_DEADLINE_NS (10ULL * 1000000000) /* a whole request, however it trickles */
 #define CONNECTION_MEMORY (32 * 1024)       /* request line + headers per connection */
+
+/* A connection the server keeps: since when its current request runs. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	uint64_t since_ns; /* connection start, or the end of its last request */
+	int cut;           /* shut down: MHD closes it next */
+};
 
 struct exporter {
 	struct pc_options *opt;
+	struct conn conns;  /* list head */
+	size_t nconns;
+	/* one rendered body per update, shared by every scrape until the next */
+	struct MHD_Response *body;
+	uint64_t body_gen, gen;
 	struct pc_counting c;  /* session, process cache, capture, flow table */
 	struct pc_prom *prom;
 	struct MHD_Daemon *mhd;
@@ -86,6 +101,7 @@ static int refresh(struct exporter *e)
 			break;
 	}
 	pc_prom_end(e->prom, now);
+	e->gen++;
 	/* after the rows: an exited process keeps its labels until expired */
 	pc_counting_expire(&e->c, now, PROC_KEEP_NS);
 	return err;
@@ -126,6 +142,7 @@ static enum MHD_Result metrics(struct exporter *e, struct MHD_Connection *c)
 {
 	uint64_t cnt[PC_CNT_MAX] = { 0 };
 	struct pc_prom_self self = { 0 };
+	struct MHD_Response *r;
 	struct pc_limits lim;
 	char *body;
 	size_t len;
@@ -135,6 +152,8 @@ static enum MHD_Result metrics(struct exporter *e, struct MHD_Connection *c)
 		e->update_err = err;
 		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the kernel's counters\n");
 	}
+	if (e->body && e->body_gen == e->gen) /* scrapes of one update share its body */
+		return MHD_queue_response(c, MHD_HTTP_OK, e->body);
 	pc_capture_counters(e->c.cap, cnt);
 	self.counted = cnt[PC_CNT_SEEN];
 	self.dropped = cnt[PC_CNT_DROPPED];
@@ -147,8 +166,95 @@ static enum MHD_Result metrics(struct exporter *e, struct MHD_Connection *c)
 	self.filtered = cnt[PC_CNT_FILTERED];
 	if (pc_prom_render(e->prom, &self, &body, &len))
 		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len,
-		     MHD_RESPMEM_MUST_FREE);
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; version=0.0.4; charset=utf-8");
+	/* responses are reference counted: one still being sent stays */
+	if (e->body)
+		MHD_destroy_response(e->body);
+	e->body = r;
+	e->body_gen = e->gen;
+	return MHD_queue_response(c, MHD_HTTP_OK, r);
+}
+
+/* Connections, for the deadline of a whole request and the eviction of the
+ * oldest unfinished one when all slots are taken (a slow client trickling
+ * a byte every few seconds beats the inactivity timeout alone). */
+static void conn_cut(struct conn *k)
+{
+	if (!k->cut)
+		shutdown(k->fd, SHUT_RDWR); /* MHD sees the end and closes it */
+	k->cut = 1;
+}
+
+static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+			enum MHD_ConnectionNotificationCode code)
+{
+	struct exporter *e = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct conn *k = *socket_context, *old, *oldest = NULL;
+	uint64_t now = pc_now_ns();
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (!k)
+			return;
+		k->prev->next = k->next;
+		k->next->prev = k->prev;
+		e->nconns--;
+		free(k);
+		*socket_context = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	k = calloc(1, sizeof(*k));
+	if (!k || !ci) {
+		free(k);
+		return;
+	}
+	k->fd = ci->connect_fd;
+	k->since_ns = now;
+	k->prev = e->conns.prev;
+	k->next = &e->conns;
+	e->conns.prev->next = k;
+	e->conns.prev = k;
+	e->nconns++;
+	*socket_context = k;
+	if (e->nconns <= MAX_CONNECTIONS)
+		return;
+	for (old = e->conns.next; old != &e->conns; old = old->next)
+		if (!old->cut && old != k && (!oldest || old->since_ns < oldest->since_ns))
+			oldest = old;
+	if (oldest)
+		conn_cut(oldest);
+}
+
+/* A request answered: the connection's clock starts again for the next. */
+static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci ? ci->socket_context : NULL;
+
+	(void)cls;
+	(void)req_cls;
+	(void)toe;
+	if (k)
+		k->since_ns = pc_now_ns();
+}
+
+static void enforce_deadlines(struct exporter *e)
+{
+	uint64_t now = pc_now_ns();
+	struct conn *k;
+
+	for (k = e->conns.next; k != &e->conns; k = k->next)
+		if (now - k->since_ns > REQUEST_DEADLINE_NS)
+			conn_cut(k);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -335,6 +441,7 @@ static int run_loop(struct exporter *e, char *err, size_t errlen)
 			break;
 		}
 		MHD_run(e->mhd); /* accepts, reads, answers, times out */
+		enforce_deadlines(e);
 		if (!e->c.last_update_ns || pc_now_ns() - e->c.last_update_ns >= REFRESH_NS)
 			e->update_err = refresh(e);
 		if (e->update_err) {
@@ -365,6 +472,7 @@ int pc_exporter_main(struct pc_options *opt)
 	}
 	e->opt = opt;
 	e->listen_fd = -1;
+	e->conns.prev = e->conns.next = &e->conns;
 	pc_counting_init(&e->c);
 	signal(SIGPIPE, SIG_IGN);
 	/* the address first: a taken port is the likeliest error */
@@ -385,7 +493,9 @@ int pc_exporter_main(struct pc_options *opt)
 				  (opt->verbose ? MHD_USE_ERROR_LOG : 0),
 				  0, NULL, NULL, handle, e,
 				  MHD_OPTION_LISTEN_SOCKET, e->listen_fd,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HARD_CONNECTIONS,
+				  MHD_OPTION_NOTIFY_CONNECTION, notify_conn, e,
+				  MHD_OPTION_NOTIFY_COMPLETED, request_done, e,
 				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP_CONNECTIONS,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
@@ -409,6 +519,8 @@ fail:
 out:
 	if (e->mhd)
 		MHD_stop_daemon(e->mhd);
+	if (e->body)
+		MHD_destroy_response(e->body);
 	if (e->listen_fd >= 0)
 		close(e->listen_fd);
 	pc_counting_close(&e->c);

@@ -455,6 +455,59 @@ def test_hostile_http():
         check(rc == 0, f"exporter exited {rc} on SIGINT: {exp.errtext()[-300:]!r}")
 
 
+def test_trickling_clients():
+    """64 clients trickling a byte every 5 s (inactivity alone never closes
+    them) take every slot: a scrape alongside still succeeds within its
+    timeout, the tricklers are closed by the request deadline, and the
+    scrapes of one update get the same body."""
+    exp = Exporter()
+    slow = []
+    try:
+        for _ in range(64):
+            s = socket.create_connection((exp.host, int(exp.port)), timeout=30)
+            s.sendall(b"G")
+            slow.append(s)
+        t0 = time.monotonic()
+        got = []
+        while time.monotonic() - t0 < 16:  # bounded: 3 rounds of trickling
+            for s in slow:
+                try:
+                    s.sendall(b"E")
+                except OSError:
+                    pass
+            if not got:  # the scrape, with Prometheus' default timeout
+                t1 = time.monotonic()
+                try:
+                    st, _, body = exp.get("/metrics")
+                except OSError as e:
+                    st, body = str(e), b""
+                got.append((st, time.monotonic() - t1))
+                check(st == 200, f"scrape beside 64 trickling clients: {st} after "
+                      f"{got[0][1]:.1f} s")
+            time.sleep(5)
+        closed = 0
+        for s in slow:
+            s.settimeout(2)
+            try:
+                closed += s.recv(65536) == b"" or True  # EOF or an error status
+            except socket.timeout:
+                pass
+            except OSError:
+                closed += 1
+        check(closed == len(slow), f"{closed} of {len(slow)} trickling clients closed after "
+              f"{time.monotonic() - t0:.0f} s (request deadline 10 s)")
+        a = exp.get("/metrics")[2]
+        b = exp.get("/metrics")[2]
+        check(a == b, "two scrapes 0.1 s apart got different bodies (one update, one body)")
+        print(f"  scrape beside 64 trickling clients: {got[0][1]:.2f} s; "
+              f"{closed} of 64 closed", flush=True)
+    finally:
+        for s in slow:
+            s.close()
+        rc = exp.stop()
+        check(rc == 0, f"exporter exited {rc} on SIGINT: {exp.errtext()[-300:]!r}")
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -569,6 +622,7 @@ TESTS = [
     ("by_exe_grace", test_by_exe_grace),
     ("pid_grace", test_pid_grace),
     ("hostile_http", test_hostile_http),
+    ("trickling_clients", test_trickling_clients),
     ("churn_bounded", test_churn_bounded),
     ("idle_cleanup", test_idle_cleanup),
     ("listen_errors", test_listen_errors),
