@@ -3,7 +3,7 @@
 # to benchmark (--bench).
 # Not for anything else: it only adds packages that are missing.
 set -eu
-PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps libncurses-dev libmicrohttpd-dev"
+PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps libncurses-dev libmicrohttpd-dev libcap-dev"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libclang-rt-14-dev tmux tshark tcpdump prometheus qemu-system-x86 busybox-static cpio groff-base liburing-dev systemd"
 fi

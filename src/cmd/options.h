@@ -25,6 +25,7 @@ struct pc_options {
 	uint32_t snaplen;       /* -s */
 	uint64_t buffer_bytes;  /* -B, in bytes; 0 = the default */
 	uint64_t hold_bytes;    /* --hold-buffer, in bytes */
+	const char *run_as;     /* -Z: the user after set-up (and of -- CMD) */
 	int snaplen_set;
 	int want_in, want_out;  /* -Q */
 	int verbose;            /* -v, repeatable */

@@ -97,6 +97,11 @@ static int start_command(struct pc_session *s, const struct pc_options *opt, cha
 		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
 		if (read(p[0], &c, 1) != 1)
 			_exit(127);
+		if (pc_privs_become(&s->cmd_cred)) {
+			fprintf(stderr, "pidcap: cannot run '%s' as uid %u: %s\n", opt->cmd[0],
+				(unsigned)s->cmd_cred.uid, strerror(errno));
+			_exit(127);
+		}
 		execvp(opt->cmd[0], opt->cmd);
 		fprintf(stderr, "pidcap: cannot run '%s': %s\n", opt->cmd[0], strerror(errno));
 		_exit(127);
@@ -123,6 +128,11 @@ int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
 	ret = check_pids(opt, err, errlen);
 	if (ret)
 		return ret;
+	if (opt->run_as) { /* an unknown user is an error before anything loads */
+		ret = pc_privs_lookup(opt->run_as, &s->run_cred, err, errlen);
+		if (ret)
+			return ret;
+	}
 	if (opt->cgroup) {
 		ret = setup_cgroup_filter(opt, procs, co, err, errlen);
 		if (ret)
@@ -156,6 +166,9 @@ int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
 	co->nifaces = opt->nifaces;
 	co->notice = notice_stderr;
 	if (opt->cmd) {
+		ret = pc_privs_command(opt->run_as, &s->cmd_cred, err, errlen);
+		if (ret)
+			return ret;
 		ret = start_command(s, opt, err, errlen);
 		if (ret)
 			return ret;
@@ -165,6 +178,11 @@ int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
 		co->follow_children = 1;
 	}
 	return 0;
+}
+
+int pc_session_drop_privileges(struct pc_session *s, char *err, size_t errlen)
+{
+	return pc_privs_drop(&s->run_cred, err, errlen);
 }
 
 int pc_session_go(struct pc_session *s, const struct pc_options *opt, char *err,

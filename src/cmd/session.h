@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include "capture/capture.h"
 #include "cmd/options.h"
+#include "cmd/privs.h"
 #include "proc/procinfo.h"
 
 struct pc_session {
@@ -24,6 +25,8 @@ struct pc_session {
 	int gave_tty;       /* the command's process group has the terminal */
 	uint64_t stop_ns;   /* first stop signal (forwarded to the command), 0: none */
 	sigset_t oldmask;
+	struct pc_cred cmd_cred; /* whom -- CMD runs as (-Z, or sudo's user) */
+	struct pc_cred run_cred; /* -Z: whom pidcap runs as once set up */
 };
 
 /* From a stop signal to SIGKILL of the command's process group. */
@@ -34,6 +37,10 @@ struct pc_session {
 #define PC_SESSION_CHILD_EXIT 2 /* -- CMD exited and was reaped */
 
 void pc_session_init(struct pc_session *s);
+/* -Z: become the user, keeping only what a running capture needs; call it
+ * once the capture is set up (and before files are opened). No-op without
+ * -Z. */
+int pc_session_drop_privileges(struct pc_session *s, char *err, size_t errlen);
 /* Checks that --pid processes exist, resolves --cgroup, blocks the signals
  * into a signalfd, forks -- CMD (held until pc_session_go) and fills the
  * process-filter fields of co. Returns 0 or a negative errno with a

@@ -218,6 +218,8 @@ int pc_top_main(struct pc_options *opt)
 			 getenv("TERM") ? getenv("TERM") : "unset");
 		goto fail;
 	}
+	if (pc_session_drop_privileges(&t.c.ses, err, sizeof(err)))
+		goto fail;
 	if (pc_session_go(&t.c.ses, opt, err, sizeof(err)))
 		goto fail;
 	if (t.view) /* batch: nothing until the first interval */
