@@ -276,6 +276,19 @@ int pc_live_main(const struct pc_options *opt)
 	app.printer.number = app.opt.number;
 	app.printer.procs = app.procs;
 	app.printer.mono_to_real_ns = pc_wallclock_offset(&app.wall, pc_now_ns());
+	if (pc_holdq_new(&app.holdq, HOLD_NS, app.opt.hold_bytes, emit_packet, &app)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if (pc_capture_open(&app.cap, &co, on_record, &app, err, sizeof(err)))
+		goto fail;
+	if (pc_capture_filters_applied(app.cap)) { /* the fallback filters in the kernel */
+		pc_pktfilter_free(app.filter);
+		app.filter = NULL;
+	}
+	/* -Z: the capture is set up; the files are the user's */
+	if (pc_session_drop_privileges(&app.ses, err, sizeof(err)))
+		goto fail;
 	if (app.opt.write_file) {
 		struct pc_capout_opts wo = {
 			.path = app.opt.write_file, .rotate_bytes = app.opt.rotate_bytes,
@@ -286,16 +299,6 @@ int pc_live_main(const struct pc_options *opt)
 		if (pc_capout_open(&app.capout, &wo, pc_now_ns() + app.printer.mono_to_real_ns, err,
 				   sizeof(err)))
 			goto fail;
-	}
-	if (pc_holdq_new(&app.holdq, HOLD_NS, app.opt.hold_bytes, emit_packet, &app)) {
-		snprintf(err, sizeof(err), "out of memory");
-		goto fail;
-	}
-	if (pc_capture_open(&app.cap, &co, on_record, &app, err, sizeof(err)))
-		goto fail;
-	if (pc_capture_filters_applied(app.cap)) { /* the fallback filters in the kernel */
-		pc_pktfilter_free(app.filter);
-		app.filter = NULL;
 	}
 	fprintf(stderr, "pidcap: listening on %s%s, snapshot length %u bytes (%s)\n",
 		app.opt.nifaces ? "selected interfaces" : "all interfaces",

@@ -61,6 +61,14 @@ int pc_privs_command(const char *run_as, struct pc_cred *out, char *err, size_t 
 
 static int set_ids(const struct pc_cred *c)
 {
+	uid_t r, e, sv;
+	gid_t rg, eg, sg;
+
+	/* already that user (a systemd DynamicUser= with capabilities): only
+	 * the capabilities change, which needs no CAP_SETUID */
+	if (!getresuid(&r, &e, &sv) && !getresgid(&rg, &eg, &sg) && r == c->uid && e == c->uid &&
+	    sv == c->uid && rg == c->gid && eg == c->gid && sg == c->gid)
+		return 0;
 	if (c->name[0] ? initgroups(c->name, c->gid) : setgroups(1, &c->gid))
 		return -errno;
 	if (setresgid(c->gid, c->gid, c->gid) || setresuid(c->uid, c->uid, c->uid))

@@ -26,7 +26,8 @@ rc=$?
 [ "$rc" = 0 ] && [ -z "$out" ]
 check $? "systemd-analyze verify (exit $rc)${out:+: $out}"
 for want in 'AmbientCapabilities=.*CAP_NET_RAW' 'RestrictAddressFamilies=.*AF_PACKET' \
-	'StartLimitBurst=' 'StartLimitIntervalSec=' 'RestartPreventExitStatus=2'; do
+	'StartLimitBurst=' 'StartLimitIntervalSec=' 'RestartPreventExitStatus=2' \
+	'DynamicUser=yes' 'User=pidcap-exporter' 'ExecStart=.* -Z pidcap-exporter'; do
 	grep -q "^$want" "$UNIT"
 	check $? "unit has $want"
 done

@@ -296,7 +296,63 @@ def test_hold_queue_bounded():
         os.rmdir(tmp)
 
 
+def test_run_as_nobody():
+    """-Z nobody: the capture still names processes (exe from /proc of
+    another user's process), its file is nobody's, it keeps only CAP_BPF,
+    CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH; -- CMD runs as nobody with -Z,
+    and as sudo's user under sudo."""
+    import pwd
+    import socket
+    nobody = pwd.getpwnam("nobody")
+    tmp = tempfile.mkdtemp(prefix="pidcap-z-")
+    os.chmod(tmp, 0o1777)
+    path = os.path.join(tmp, "z.pcapng")
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    port = sink.getsockname()[1]
+    cap = Capture(PIDCAP, ["-Z", "nobody", "-w", path, "udp", "port", str(port)])
+    try:
+        with open(f"/proc/{cap.pid}/status") as f:
+            status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        uids = {int(x) for x in status["Uid"].split()}
+        check(uids == {nobody.pw_uid}, f"pidcap runs as uids {uids}")
+        want = (1 << 39) | (1 << 19) | (1 << 2)  # CAP_BPF, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH
+        check(int(status["CapEff"], 16) == want and int(status["CapPrm"], 16) == want,
+              f"capabilities {status['CapEff']} / {status['CapPrm']}, want {want:016x}")
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for _ in range(5):
+            tx.sendto(b"z" * 20, ("127.0.0.1", port))
+        time.sleep(1.0)
+        rc = cap.stop()
+        check(rc == 0, f"exit {rc}: {cap.err.decode(errors='replace')[-300:]}")
+        st = os.stat(path)
+        check(st.st_uid == nobody.pw_uid, f"{path} is uid {st.st_uid}'s, not nobody's")
+        rc, out, err = h.run([PIDCAP, "-r", path, "-v"], timeout=30)
+        mine = [x for x in out.splitlines() if f"[{os.getpid()}]" in x]
+        check(rc == 0 and len(mine) == 5, f"-r: {len(mine)} of 5 packets name the sender "
+              f"{os.getpid()}: {out[-300:]}")
+        check(all("exe=" in x for x in mine), f"no exe (/proc) in -v lines: {mine[:1]}")
+        tx.close()
+    finally:
+        sink.close()
+        for name in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, name))
+        os.rmdir(tmp)
+    rc, out, err = h.run([PIDCAP, "-Z", "nobody", "-c", "1", "--", "id", "-u"], timeout=30)
+    check(out.split()[:1] == [str(nobody.pw_uid)], f"-Z nobody -- id -u printed {out!r} "
+          f"(exit {rc}, {err[-200:]})")
+    env = dict(os.environ, SUDO_UID=str(nobody.pw_uid), SUDO_GID=str(nobody.pw_gid),
+               SUDO_USER="nobody")
+    out = subprocess.run([PIDCAP, "-c", "1", "--", "id", "-u"], env=env, capture_output=True,
+                         text=True, timeout=30)
+    check(out.stdout.split()[:1] == [str(nobody.pw_uid)],
+          f"under sudo, -- id -u printed {out.stdout!r} (exit {out.returncode})")
+    rc, out, err = h.run([PIDCAP, "-Z", "no-such-user-here", "-c", "1"], timeout=30)
+    check(rc != 0 and "no-such-user-here" in err, f"unknown -Z user: exit {rc}, {err[-200:]!r}")
+
+
 TESTS = [
+    ("run_as_nobody", test_run_as_nobody),
     ("hold_queue_bounded", test_hold_queue_bounded),
     ("sigterm_sleep", test_sigterm_sleep),
     ("sigterm_stubborn", test_sigterm_stubborn),
