@@ -113,7 +113,7 @@ $(SAN_LIB): $(SAN_OBJS)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h
+$(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h tests/unit/pcapng_pkt.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB) -o $@ $(PC_LDLIBS)

@@ -252,6 +252,7 @@ int pc_live_main(const struct pc_options *opt)
 			.path = app.opt.write_file, .rotate_bytes = app.opt.rotate_bytes,
 			.ring_files = app.opt.ring_files, .rotate_secs = app.opt.rotate_secs,
 			.snaplen = co.snaplen, .userappl = "pidcap " PIDCAP_VERSION,
+			.no_comments = app.opt.no_comments,
 		};
 
 		if (pc_capout_open(&app.capout, &wo, pc_now_ns() + app.printer.mono_to_real_ns, err,
