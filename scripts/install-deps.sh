@@ -5,7 +5,7 @@
 set -eu
 PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps libncurses-dev libmicrohttpd-dev"
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS libclang-rt-14-dev tmux tshark prometheus qemu-system-x86 busybox-static cpio groff-base liburing-dev"
+	PKGS="$PKGS libclang-rt-14-dev tmux tshark prometheus qemu-system-x86 busybox-static cpio groff-base liburing-dev debootstrap"
 fi
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS iperf3 tcpdump nethogs"
