@@ -3,7 +3,7 @@
 # Wireshark new enough to dissect pidcap's process blocks (tshark 4.6+).
 # Not for running tshark: callers chroot into the printed directory.
 #
-# Usage: mkroot.sh [EXTRA_PACKAGE...]   (extra packages, e.g. wireshark-qt
+# Usage: mkroot.sh [EXTRA_PACKAGE...]   (extra packages, e.g. wireshark
 # for the screenshot, are installed into the same root once).
 # The root lives in $PIDCAP_TSHARK_CACHE (default /var/cache/pidcap-tshark),
 # outside the clone, like the kernel images; an unfinished root is never used.
@@ -46,11 +46,16 @@ if [ ! -e "$ROOT/.complete" ]; then
 	mv "$ROOT.tmp" "$ROOT"
 fi
 
-missing=""
-for p in "$@"; do
-	chroot "$ROOT" dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-		grep -q "install ok installed" || missing="$missing $p"
-done
+not_installed() {
+	out=""
+	for p in "$@"; do
+		chroot "$ROOT" dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed" || out="$out $p"
+	done
+	echo "$out"
+}
+
+missing=$(not_installed "$@")
 if [ -n "$missing" ]; then
 	log "installing into the root:$missing"
 	# shellcheck disable=SC2086
@@ -60,5 +65,10 @@ if [ -n "$missing" ]; then
 		tail -20 "$CACHE/apt.log" >&2
 		exit 1
 	}
+	missing=$(not_installed "$@")
+	if [ -n "$missing" ]; then
+		log "could not install into the root:$missing; see $CACHE/apt.log"
+		exit 1
+	fi
 fi
 echo "$ROOT"
