@@ -62,7 +62,8 @@ struct pc_pcapng_w {
 	struct blk b;
 	struct pc_htab procs;  /* hash of (pid, name) -> chain of proc_ent */
 	uint32_t nprocs;       /* process blocks in this file */
-	struct proc_ent *last_proc; /* the last one asked for, a cheap cache */
+	struct proc_ent *recent[2]; /* the last two asked for: a packet's owner
+				     * and peer alternate */
 };
 
 /* Room for n more bytes. */
@@ -247,7 +248,7 @@ static void procs_forget(struct pc_pcapng_w *w)
 	}
 	free(w->procs.slots);
 	memset(&w->procs, 0, sizeof(w->procs));
-	w->last_proc = NULL;
+	w->recent[0] = w->recent[1] = NULL;
 }
 
 static void procs_clear(struct pc_pcapng_w *w)
@@ -272,23 +273,39 @@ static int write_dpib(struct pc_pcapng_w *w, uint32_t pid, const char *name)
 	return finish(w, 1);
 }
 
+static int same_proc(const struct proc_ent *e, uint32_t pid, const char *key)
+{
+	return e && e->pid == pid && !memcmp(e->name, key, sizeof(e->name));
+}
+
+static void remember(struct pc_pcapng_w *w, struct proc_ent *e)
+{
+	if (w->recent[0] != e) {
+		w->recent[1] = w->recent[0];
+		w->recent[0] = e;
+	}
+}
+
 int pc_pcapng_w_process(struct pc_pcapng_w *w, uint32_t pid, const char *name, uint32_t *index)
 {
 	char key[PC_COMM_LEN + 1] = { 0 };
 	struct proc_ent *e, *head;
 	uint64_t h;
-	int err;
+	int err, i;
 
-	snprintf(key, sizeof(key), "%s", name);
-	if (w->last_proc && w->last_proc->pid == pid && !memcmp(w->last_proc->name, key, sizeof(key))) {
-		*index = w->last_proc->index;
-		return 0;
+	/* the hot path of -w: no printf, two comparisons */
+	memcpy(key, name, strnlen(name, PC_COMM_LEN));
+	for (i = 0; i < 2; i++) {
+		if (same_proc(w->recent[i], pid, key)) {
+			*index = w->recent[i]->index;
+			return 0;
+		}
 	}
 	h = pc_hash_bytes(key, sizeof(key)) ^ pc_hash_mix64(pid);
 	head = pc_htab_get(&w->procs, h);
 	for (e = head; e; e = e->next) {
-		if (e->pid == pid && !memcmp(e->name, key, sizeof(key))) {
-			w->last_proc = e;
+		if (same_proc(e, pid, key)) {
+			remember(w, e);
 			*index = e->index;
 			return 0;
 		}
@@ -313,7 +330,7 @@ int pc_pcapng_w_process(struct pc_pcapng_w *w, uint32_t pid, const char *name, u
 		free(e);
 		return 0;
 	}
-	w->last_proc = e;
+	remember(w, e);
 	return 0;
 }
 
