@@ -46,6 +46,9 @@ PURE_SRCS := $(filter-out src/capture/ebpf.c src/cmd/main.c src/cmd/live.c src/c
 
 PREFIX   ?= /usr/local
 UNITDIR  ?= /etc/systemd/system
+# Wireshark's global profiles: its own data directory (Debian's wireshark
+# package), not under PREFIX, or Wireshark would not find the profile.
+WSPROFILEDIR ?= /usr/share/wireshark/profiles
 
 all: $(OUT)/pidcap
 
@@ -113,7 +116,7 @@ $(SAN_LIB): $(SAN_OBJS)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h
+$(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_LIB) $(HDRS) tests/unit/unit.h tests/unit/pcapng_pkt.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g $(PC_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB) -o $@ $(PC_LDLIBS)
@@ -147,7 +150,8 @@ check: test-deps deps
 	$(Q)tests/check.sh $(OUT)
 
 # The binary in PREFIX/sbin, its man page in PREFIX/share/man/man8 and the
-# exporter's systemd unit (ExecStart follows PREFIX). DESTDIR stages them for
+# exporter's systemd unit (ExecStart follows PREFIX), the Wireshark profile in
+# WSPROFILEDIR. DESTDIR stages them for
 # packaging.
 install: all
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/pidcap)
@@ -159,6 +163,9 @@ install: all
 	$(Q)sed 's|/usr/local/sbin/pidcap|$(PREFIX)/sbin/pidcap|' dist/pidcap-exporter.service \
 		> $(DESTDIR)$(UNITDIR)/pidcap-exporter.service
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/pidcap-exporter.service
+	$(call msg,INSTALL,$(DESTDIR)$(WSPROFILEDIR)/pidcap/)
+	$(Q)install -D -m 0644 -t $(DESTDIR)$(WSPROFILEDIR)/pidcap \
+		dist/wireshark/profiles/pidcap/preferences dist/wireshark/profiles/pidcap/recent
 
 # Benchmark against tcpdump, nethogs and ss: about 13 minutes, as root, not
 # part of check (bench/README.md). Writes bench/results/DATE.md; BENCH_ARGS

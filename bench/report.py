@@ -250,6 +250,12 @@ def targets(res, top_ok):
                        "sender_cpu_per_pkt", (m, "tcpdump"))) if x)
         add(f"3. UDP 64 B: `{m}` CPU s per M packets ≤ tcpdump's", pv, tv,
             None if pv is None or tv is None else pv <= tv, ("udp", m), "{:.2f}", note)
+    m = "pidcap -w --no-comments"  # process blocks only: the 2x target
+    if m in udp:
+        pv, tv = med(vals(udp[m], "cpu_per_mpkt")), med(vals(udp.get("tcpdump", []), "cpu_per_mpkt"))
+        add(f"3. UDP 64 B: `{m}` CPU s per M packets ≤ 2 × tcpdump's", pv,
+            None if tv is None else 2 * tv, None if pv is None or tv is None else pv <= 2 * tv,
+            ("udp", m), "{:.2f}", ratio_note(udp, "sender rate vs none", "rate", (m,)))
     name = "4. `pidcap top` TCP bulk throughput ≥ 0.97 × none"
     if not top_ok:
         add(name + " (not measured: `pidcap top --batch` is not in this build)", None, 0.97, None)

@@ -72,6 +72,7 @@ class Ctx:
         cmds = {
             "tcpdump": ["tcpdump", "-i", "any", "-w", "/dev/null"],
             "pidcap -w": [pc, "-w", "/dev/null"],
+            "pidcap -w --no-comments": [pc, "-w", "/dev/null", "--no-comments"],
             "pidcap": [pc],
             "pidcap --json": [pc, "--json"],
             "pidcap top": [pc, "top", "--batch", "-d", "1"],
@@ -143,7 +144,8 @@ def case_tcp(ctx):
 
 def case_udp(ctx):
     """2, 3 and 4: 64-byte UDP as fast as udpflood goes, every monitor and pidcap mode."""
-    labels = ["none", "tcpdump", "pidcap -w", "pidcap", "pidcap --json"]
+    labels = ["none", "tcpdump", "pidcap -w", "pidcap -w --no-comments", "pidcap",
+              "pidcap --json"]
     labels += (["pidcap top"] if ctx.top_ok else []) + ["pidcap --pid X"]
     ctx.idle = procs.popen(["sleep", "900"])
     try:

@@ -5,7 +5,7 @@
 set -eu
 PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps libncurses-dev libmicrohttpd-dev libcap-dev"
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS libclang-rt-14-dev tmux tshark tcpdump prometheus qemu-system-x86 busybox-static cpio groff-base liburing-dev systemd"
+	PKGS="$PKGS libclang-rt-14-dev tmux tshark tcpdump prometheus qemu-system-x86 busybox-static cpio groff-base liburing-dev systemd debootstrap"
 fi
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS iperf3 tcpdump nethogs"

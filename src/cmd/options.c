@@ -20,6 +20,7 @@ enum {
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_PRINT,
+	OPT_NO_COMMENTS,
 	OPT_BATCH,
 	OPT_LISTEN,
 	OPT_BY_EXE,
@@ -141,6 +142,9 @@ static const struct pc_opt {
 	  .bad = "invalid --hold-buffer '%s': want 1 to 4096 (MiB)" },
 	{ "print", 0, OPT_PRINT, NULL, "with -w: print the packets too", M_CAP,
 	  .kind = K_FLAG, .off = F(print) },
+	{ "no-comments", 0, OPT_NO_COMMENTS, NULL,
+	  "with -w: no key=value comment per packet (process blocks and pid/tid stay)", M_CAP,
+	  .kind = K_FLAG, .off = F(no_comments) },
 	{ "json", 0, OPT_JSON, NULL, "one JSON object per packet per line", M_CAP | M_TOP,
 	  .kind = K_FLAG, .off = F(json) },
 	{ "pid", 1, OPT_PID, "PID", "only packets of process PID (repeatable)", M_ALL,
@@ -496,6 +500,10 @@ static int check_combinations(const struct pc_options *o, char *err, size_t errl
 	}
 	if ((o->rotate_bytes || o->rotate_secs || o->ring_files) && !o->write_file) {
 		snprintf(err, errlen, "-C, -W and -G need -w FILE");
+		return -EINVAL;
+	}
+	if (o->no_comments && !o->write_file) {
+		snprintf(err, errlen, "--no-comments needs -w FILE");
 		return -EINVAL;
 	}
 	if (o->ring_files && !o->rotate_bytes && !o->rotate_secs) {

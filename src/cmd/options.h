@@ -45,6 +45,7 @@ struct pc_options {
 	uint32_t ring_files;    /* -W */
 	uint32_t rotate_secs;   /* -G */
 	int print;              /* --print: also print packets with -w */
+	int no_comments;        /* --no-comments: -w without the per-packet comment */
 	double delay;           /* top -d: seconds between refreshes */
 	long iterations;        /* top -n: refreshes, 0 = unlimited */
 	int batch;              /* top --batch */

@@ -128,7 +128,8 @@ static void put_who_detail(struct pc_sb *o, const char *prefix, const struct pc_
 {
 	if (w->tid) /* 0: the thread is not known (the fallback backend) */
 		pc_sb_printf(o, " %stid=%u", prefix, w->tid);
-	pc_sb_printf(o, " %suid=%u", prefix, w->uid);
+	if (!w->uid_unknown)
+		pc_sb_printf(o, " %suid=%u", prefix, w->uid);
 	if (w->have_user) {
 		pc_sb_printf(o, "(");
 		put_readable(o, w->user);
@@ -365,7 +366,10 @@ static void put_json_who(struct pc_sb *o, const char *prefix, const struct pc_ow
 	put_json_str(o, w->comm);
 	if (!full)
 		return;
-	pc_sb_printf(o, ",\"uid\":%u,\"user\":", w->uid);
+	if (w->uid_unknown)
+		pc_sb_puts(o, ",\"uid\":null,\"user\":");
+	else
+		pc_sb_printf(o, ",\"uid\":%u,\"user\":", w->uid);
 	put_json_str(o, w->have_user ? w->user : NULL);
 	pc_sb_printf(o, ",\"exe\":");
 	put_json_str(o, w->have_exe ? w->exe : NULL);
@@ -519,6 +523,7 @@ static void resolve_meta(const struct pc_meta_who *mw, struct pc_owner_desc *w)
 {
 	w->known = w->have_exe = w->have_cmdline = w->have_cgroup = w->have_user = 0;
 	w->exited = 0;
+	w->uid_unknown = 0;
 	w->pid = w->tid = w->uid = 0;
 	w->comm[0] = 0;
 	if (!mw || !mw->known || !mw->pid)
@@ -527,6 +532,7 @@ static void resolve_meta(const struct pc_meta_who *mw, struct pc_owner_desc *w)
 	w->pid = mw->pid;
 	w->tid = mw->tid;
 	w->uid = mw->uid;
+	w->uid_unknown = !mw->has_uid;
 	snprintf(w->comm, sizeof(w->comm), "%s", mw->comm);
 	if (mw->has_exe)
 		w->have_exe = snprintf(w->exe, sizeof(w->exe), "%s", mw->exe) >= 0;

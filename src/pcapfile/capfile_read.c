@@ -1,7 +1,7 @@
 /* Streaming parser of pcap and pcapng files from a FILE* (pipes included):
  * checks every length against its block and a 16 MiB cap, finds the IP
- * header per link type and turns pidcap's comments back into processes.
- * Not for printing, filtering or writing files. */
+ * header per link type and turns pidcap's comments, Darwin process blocks
+ * and option 8 back into processes. Not for printing, filtering or writing. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,6 +14,9 @@
 #define BT_IDB 1u
 #define BT_SPB 3u
 #define BT_EPB 6u
+#define BT_DPIB 0x80000001u
+#define EPB_DARWIN_PIB 0x8001
+#define EPB_DARWIN_EPIB 0x8003
 #define BOM 0x1A2B3C4Du
 #define MIN_BLOCK 12u
 #define MIN_SHB 28u
@@ -35,6 +38,12 @@ struct iface {
 	char name[PC_IFNAME_LEN];
 };
 
+/* A Darwin Process Information Block of the current section. */
+struct dproc {
+	uint32_t pid;
+	char name[PC_COMM_LEN + 1]; /* cut to comm's 16 bytes */
+};
+
 struct rd {
 	FILE *f;
 	uint64_t off;          /* bytes consumed so far */
@@ -48,6 +57,9 @@ struct rd {
 	struct pc_meta *meta;
 	struct iface *ifs;
 	size_t nifs, capifs;
+	struct dproc *procs;   /* process blocks of this section, in order */
+	size_t nprocs, capprocs;
+	int pidcap_section;    /* this section was written by pidcap */
 	pc_capfile_fn fn;
 	void *ctx;
 	struct pc_capfile_stats *st;
@@ -339,8 +351,11 @@ static int shb_opt(struct rd *r, void *arg, uint16_t code, const uint8_t *v, uin
 {
 	(void)arg;
 	(void)off;
-	if (code == 4 && len >= 7 && !memcmp(v, "pidcap ", 7) && r->st)
-		r->st->pidcap_section = 1;
+	if (code == 4 && len >= 7 && !memcmp(v, "pidcap ", 7)) {
+		r->pidcap_section = 1;
+		if (r->st)
+			r->st->pidcap_section = 1;
+	}
 	return 0;
 }
 
@@ -389,14 +404,35 @@ struct epb_opts {
 	int have_pidtid;
 	uint32_t pid, tid;
 	int have_comment;
+	const struct dproc *proc, *eproc; /* options 0x8001, 0x8003 */
 };
+
+/* The process block an EPB option names. */
+static int proc_ref(struct rd *r, uint16_t code, const uint8_t *v, uint16_t len, uint64_t off,
+		    const struct dproc **out)
+{
+	uint32_t i;
+
+	if (len != 4)
+		return fail(r, -EINVAL, off, "option 0x%04x has %u bytes, want 4", code, len);
+	i = get32(r, v);
+	if (i >= r->nprocs)
+		return fail(r, -EINVAL, off,
+			    "packet names process block %u, but the section has %zu before it", i,
+			    r->nprocs);
+	*out = &r->procs[i];
+	return 0;
+}
 
 static int epb_opt(struct rd *r, void *arg, uint16_t code, const uint8_t *v, uint16_t len,
 		   uint64_t off)
 {
 	struct epb_opts *e = arg;
 
-	(void)off;
+	if (code == EPB_DARWIN_PIB)
+		return proc_ref(r, code, v, len, off, &e->proc);
+	if (code == EPB_DARWIN_EPIB)
+		return proc_ref(r, code, v, len, off, &e->eproc);
 	if (code == 2 && len == 4) {
 		e->flags = get32(r, v);
 		e->have_flags = 1;
@@ -448,7 +484,9 @@ static int on_shb(struct rd *r, const uint8_t *b, uint32_t len, uint64_t start)
 	if (major != 1)
 		return fail(r, -EINVAL, start + 12, "pcapng version %u.%u is not supported (want 1.x)",
 			    major, minor);
-	r->nifs = 0; /* a new section: interfaces start again */
+	r->nifs = 0; /* a new section: interfaces and processes start again */
+	r->nprocs = 0;
+	r->pidcap_section = 0;
 	return walk_opts(r, b + 24, len - 28, start + 24, shb_opt, NULL);
 }
 
@@ -485,6 +523,62 @@ static int on_idb(struct rd *r, const uint8_t *b, uint32_t len, uint64_t start)
 	return 0;
 }
 
+static int dpib_opt(struct rd *r, void *arg, uint16_t code, const uint8_t *v, uint16_t len,
+		    uint64_t off)
+{
+	struct dproc *p = arg;
+	char name[4 * PC_COMM_LEN + 1];
+	size_t n;
+
+	(void)off;
+	if (code != 2) /* dpib_name; the UUID (4) and others are not needed */
+		return 0;
+	memset(p->name, 0, sizeof(p->name));
+	/* pidcap escapes names (pc_escape_text); others' are raw bytes */
+	n = len < sizeof(name) - 1 ? len : sizeof(name) - 1;
+	memcpy(name, v, n);
+	name[n] = 0;
+	if (!r->pidcap_section || pc_comment_unescape(name, n, p->name, sizeof(p->name)) < 0)
+		memcpy(p->name, v, len < PC_COMM_LEN ? len : PC_COMM_LEN);
+	return 0; /* a NUL inside the name ends it */
+}
+
+static int on_dpib(struct rd *r, const uint8_t *b, uint32_t len, uint64_t start)
+{
+	struct dproc *p;
+
+	if (len < 16)
+		return fail(r, -EINVAL, start,
+			    "process information block of %u bytes is shorter than the 16-byte minimum",
+			    len);
+	if (r->nprocs >= PC_CAPFILE_MAX_PROCS)
+		return fail(r, -EINVAL, start, "more than %u process blocks in one section",
+			    PC_CAPFILE_MAX_PROCS);
+	if (r->nprocs == r->capprocs) {
+		size_t cap = r->capprocs ? r->capprocs * 2 : 64;
+
+		p = realloc(r->procs, cap * sizeof(*p));
+		if (!p)
+			return fail(r, -ENOMEM, start, "out of memory");
+		r->procs = p;
+		r->capprocs = cap;
+	}
+	p = &r->procs[r->nprocs];
+	memset(p, 0, sizeof(*p));
+	p->pid = get32(r, b + 8);
+	r->nprocs++; /* counted even if its options are bad: indexes stay right */
+	return walk_opts(r, b + 12, len - 16, start + 12, dpib_opt, p);
+}
+
+/* One end of the packet from a process block (no comment for it). */
+static void who_from_dproc(struct pc_meta_who *w, const struct dproc *p)
+{
+	memset(w, 0, sizeof(*w));
+	w->known = p->pid != 0;
+	w->pid = p->pid;
+	memcpy(w->comm, p->name, sizeof(w->comm));
+}
+
 static int on_epb(struct rd *r, const uint8_t *b, uint32_t len, uint64_t start)
 {
 	struct epb_opts e = { 0 };
@@ -512,16 +606,29 @@ static int on_epb(struct rd *r, const uint8_t *b, uint32_t len, uint64_t start)
 	ret = walk_opts(r, b + 28 + padded, len - 32 - padded, start + 28 + padded, epb_opt, &e);
 	if (ret)
 		return ret;
-	if (e.have_pidtid) {
-		if (!e.have_comment)
-			memset(r->meta, 0, sizeof(*r->meta));
+	if (!e.have_comment && (e.have_pidtid || e.proc || e.eproc)) {
+		/* the comment says everything; without it, the process blocks
+		 * name the processes and option 8 adds the thread */
+		memset(r->meta, 0, sizeof(*r->meta));
+		if (e.proc)
+			who_from_dproc(&r->meta->owner, e.proc);
+		if (e.have_pidtid && (!e.proc || e.proc->pid == e.pid)) {
+			r->meta->owner.known = e.pid != 0;
+			r->meta->owner.pid = e.pid;
+			r->meta->owner.tid = e.tid;
+		}
+		/* pidcap's 0x8003 is the local peer; Apple's "effective"
+		 * process is someone the owner works for: not a peer */
+		if (e.eproc && r->pidcap_section)
+			who_from_dproc(&r->meta->peer, e.eproc);
+	} else if (e.have_pidtid) {
 		r->meta->owner.known = e.pid != 0;
 		r->meta->owner.pid = e.pid;
 		r->meta->owner.tid = e.tid;
 	}
 	return deliver(r, start, ifc->linktype, b + 28, caplen, origlen, to_ns(ts, ifc), ifc,
 		       e.have_flags ? (int)(e.flags & 3) : 0,
-		       e.have_pidtid || e.have_comment ? r->meta : NULL);
+		       e.have_pidtid || e.have_comment || e.proc || e.eproc ? r->meta : NULL);
 }
 
 static int on_spb(struct rd *r, const uint8_t *b, uint32_t len, uint64_t start)
@@ -629,6 +736,9 @@ static int read_pcapng(struct rd *r, const uint8_t magic[4])
 		case BT_SPB:
 			ret = on_spb(r, r->blk, len, start);
 			break;
+		case BT_DPIB:
+			ret = on_dpib(r, r->blk, len, start);
+			break;
 		default: /* NRB, ISB, DSB, custom, obsolete...: skipped */
 			ret = 0;
 		}
@@ -678,5 +788,6 @@ out:
 	free(r.rec);
 	free(r.meta);
 	free(r.ifs);
+	free(r.procs);
 	return ret;
 }

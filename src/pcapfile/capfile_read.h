@@ -1,7 +1,8 @@
 /* Reader of capture files (pcap in both byte orders and resolutions, and
  * pcapng): hands each IP packet to a callback as a packet record plus the
- * process the file recorded for it. A parser of untrusted input: never
- * trusts a length. Not for printing or filtering (offline.c does those). */
+ * process the file recorded for it (pidcap's comment, Darwin process blocks
+ * as pidcap and macOS tcpdump -k write them, option 8). A parser of
+ * untrusted input: never trusts a length. Not for printing or filtering (offline.c does those). */
 #ifndef PIDCAP_CAPFILE_READ_H
 #define PIDCAP_CAPFILE_READ_H
 
@@ -12,6 +13,7 @@
 
 #define PC_CAPFILE_MAX_BLOCK (16u << 20) /* larger blocks/records: an error */
 #define PC_CAPFILE_MAX_IFACES 65536      /* per pcapng section */
+#define PC_CAPFILE_MAX_PROCS (1u << 20)  /* process blocks per section */
 
 /* Positive results of pc_capfile_read(). */
 #define PC_CAPFILE_TRUNCATED 1 /* the file ends inside a block: warning in err */

@@ -1,7 +1,8 @@
 /* Capture files for -w: rotation by size (-C, ring of -W files) and time
  * (-G, strftime names), one pcapng writer carried across files so interface
- * ids stay the same, and each packet's process from the process cache.
- * Not for the block layout (pcapng_write.c) or the event loop (cmd/live.c). */
+ * ids stay the same, and each packet's processes: process block indexes,
+ * pid/tid and the comment. Not for the block layout (pcapng_write.c) or
+ * the event loop (cmd/live.c). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -226,9 +227,37 @@ static int comment_for(struct pc_capout *c, const struct pc_packet *rec, struct 
 	return n;
 }
 
+/* Index of the process block of one end of rec (written first if new). */
+static int proc_index(struct pc_capout *c, const struct pc_owner *ow, uint32_t *index)
+{
+	char comm[PC_COMM_LEN + 1];
+
+	memcpy(comm, ow->comm, PC_COMM_LEN);
+	comm[PC_COMM_LEN] = 0;
+	return pc_pcapng_w_process(c->w, ow->pid, comm, index);
+}
+
+/* Option 8 and the process block indexes: the owner in 0x8001, the local
+ * peer (the receiver of a loopback packet) in 0x8003. */
+static int packet_opts(struct pc_capout *c, const struct pc_packet *rec, struct pc_pcapng_pkt *po)
+{
+	int ret = 0;
+
+	po->proc = po->eproc = PC_PCAPNG_NO_PROC;
+	if ((rec->flags & PC_PKT_OWNER) && rec->owner.pid) {
+		po->pid = rec->owner.pid;
+		po->tid = rec->owner.tid;
+		ret = proc_index(c, &rec->owner, &po->proc);
+	}
+	if (!ret && (rec->flags & PC_PKT_PEER) && rec->peer.pid)
+		ret = proc_index(c, &rec->peer, &po->eproc);
+	return ret;
+}
+
 int pc_capout_packet(struct pc_capout *c, const struct pc_packet *rec, struct pc_procs *procs,
 		     uint64_t now_ns, uint64_t ts_real_ns, char *err, size_t errlen)
 {
+	struct pc_pcapng_pkt po = { .comment_len = -1 };
 	uint64_t sec = ts_real_ns / 1000000000u;
 	int ret, n;
 
@@ -245,10 +274,16 @@ int pc_capout_packet(struct pc_capout *c, const struct pc_packet *rec, struct pc
 		if (ret)
 			return ret;
 	}
-	n = comment_for(c, rec, procs, now_ns);
-	ret = pc_pcapng_w_packet(c->w, rec, ts_real_ns,
-				 (rec->flags & PC_PKT_OWNER) ? rec->owner.pid : 0, rec->owner.tid,
-				 n >= 0 ? c->comment : NULL);
+	ret = packet_opts(c, rec, &po);
+	if (!ret && !c->o.no_comments) {
+		n = comment_for(c, rec, procs, now_ns);
+		if (n >= 0) {
+			po.comment = c->comment;
+			po.comment_len = n;
+		}
+	}
+	if (!ret)
+		ret = pc_pcapng_w_packet(c->w, rec, ts_real_ns, &po);
 	if (ret)
 		snprintf(err, errlen, "cannot write %s: %s", c->name, strerror(-ret));
 	return ret;

@@ -20,6 +20,7 @@ struct pc_capout_opts {
 	uint32_t rotate_secs;  /* -G, 0 = off */
 	uint32_t snaplen;      /* IP bytes kept per packet */
 	const char *userappl;  /* "pidcap 0.1.0" */
+	int no_comments;       /* --no-comments: no key=value comment per packet */
 };
 
 struct pc_capout;
@@ -29,8 +30,10 @@ struct pc_capout;
  * errno with a message in err. */
 int pc_capout_open(struct pc_capout **out, const struct pc_capout_opts *o, uint64_t now_real_ns,
 		   char *err, size_t errlen);
-/* Writes one packet, first rotating when -C or -G says so. procs names the
- * processes (may be NULL); ts_real_ns is the packet's wall-clock time.
+/* Writes one packet, first rotating when -C or -G says so, and first the
+ * process blocks of its owner and local peer when the file has none for
+ * them yet. procs names the processes for the comment (may be NULL);
+ * ts_real_ns is the packet's wall-clock time.
  * Returns 0, 1 when -G with -W has written its COUNT files (stop: the
  * packet was not written), or a negative errno with err set. */
 int pc_capout_packet(struct pc_capout *c, const struct pc_packet *rec, struct pc_procs *procs,

@@ -94,9 +94,7 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Undoes pc_escape_text into out (cut to outlen - 1 bytes, NUL-terminated).
- * Returns the decoded length before cutting, or -EINVAL. */
-static int unescape(const char *v, size_t n, char *out, size_t outlen)
+int pc_comment_unescape(const char *v, size_t n, char *out, size_t outlen)
 {
 	size_t i, o = 0;
 	int hi, lo;
@@ -171,19 +169,19 @@ static int set_who(struct pc_meta_who *w, const char *k, size_t kl, const char *
 		return parse_u32(v, vl, &w->uid);
 	}
 	if (key_is(k, kl, "comm")) {
-		n = unescape(v, vl, w->comm, sizeof(w->comm));
+		n = pc_comment_unescape(v, vl, w->comm, sizeof(w->comm));
 		return n < 0 || n > PC_COMM_LEN ? -EINVAL : 0;
 	}
 	if (key_is(k, kl, "exe"))
-		return (w->has_exe = 1, unescape(v, vl, w->exe, sizeof(w->exe)) < 0 ? -EINVAL : 0);
+		return (w->has_exe = 1, pc_comment_unescape(v, vl, w->exe, sizeof(w->exe)) < 0 ? -EINVAL : 0);
 	if (key_is(k, kl, "cmdline"))
 		return (w->has_cmdline = 1,
-			unescape(v, vl, w->cmdline, sizeof(w->cmdline)) < 0 ? -EINVAL : 0);
+			pc_comment_unescape(v, vl, w->cmdline, sizeof(w->cmdline)) < 0 ? -EINVAL : 0);
 	if (key_is(k, kl, "cgroup"))
 		return (w->has_cgroup = 1,
-			unescape(v, vl, w->cgroup, sizeof(w->cgroup)) < 0 ? -EINVAL : 0);
+			pc_comment_unescape(v, vl, w->cgroup, sizeof(w->cgroup)) < 0 ? -EINVAL : 0);
 	if (key_is(k, kl, "user"))
-		return (w->has_user = 1, unescape(v, vl, w->user, sizeof(w->user)) < 0 ? -EINVAL : 0);
+		return (w->has_user = 1, pc_comment_unescape(v, vl, w->user, sizeof(w->user)) < 0 ? -EINVAL : 0);
 	return 0; /* unknown: skipped */
 }
 

@@ -51,4 +51,9 @@ int pc_comment_format(const struct pc_meta *m, char *buf, size_t len);
  * cleared. */
 int pc_comment_parse(const char *s, size_t len, struct pc_meta *m);
 
+/* Undoes pc_escape_text (either form) of v[0..n) into out, cut to
+ * outlen - 1 bytes and NUL-terminated (outlen >= 1). Returns the decoded
+ * length before cutting, or -EINVAL (a bad escape, a NUL byte). */
+int pc_comment_unescape(const char *v, size_t n, char *out, size_t outlen);
+
 #endif

@@ -1,15 +1,22 @@
-/* Builds pcapng blocks (SHB, IDB, EPB) in memory, in the host's byte order,
- * and writes each with one fwrite so a reader never sees half a block
- * unless the process is killed. Not for naming, rotating or flushing files,
- * nor for looking up processes: callers pass the comment. */
+/* Builds pcapng blocks (SHB, IDB, Darwin process blocks, EPB) in memory, in
+ * the host's byte order, and writes each with one fwrite so a reader never
+ * sees half a block unless the process is killed. Not for naming, rotating
+ * or flushing files, nor for looking up processes: callers pass names. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/escape.h"
+#include "lib/hash.h"
+#include "lib/htab.h"
 #include "pcapfile/pcapng_write.h"
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 1u
 #define BT_EPB 6u
+#define BT_DPIB 0x80000001u /* Darwin Process Information Block (Apple) */
+#define DPIB_NAME 2
+#define EPB_DARWIN_PIB 0x8001
+#define EPB_DARWIN_EPIB 0x8003
 #define BOM 0x1A2B3C4Du
 #define OPT_END 0
 #define OPT_COMMENT 1
@@ -31,6 +38,13 @@ struct iface {
 	char name[PC_IFNAME_LEN + 1];
 };
 
+/* A process block written to the current file. */
+struct proc_ent {
+	uint32_t pid, index;
+	char name[PC_COMM_LEN + 1];
+	struct proc_ent *next; /* same hash */
+};
+
 struct blk {
 	uint8_t *p;
 	size_t len, cap;
@@ -46,9 +60,14 @@ struct pc_pcapng_w {
 	size_t last; /* index of the last interface used, a cheap cache */
 	uint64_t bytes;
 	struct blk b;
+	struct pc_htab procs;  /* hash of (pid, name) -> chain of proc_ent */
+	uint32_t nprocs;       /* process blocks in this file */
+	struct proc_ent *recent[2]; /* the last two asked for: a packet's owner
+				     * and peer alternate */
 };
 
-static void put(struct blk *b, const void *data, size_t n)
+/* Room for n more bytes. */
+static void reserve(struct blk *b, size_t n)
 {
 	if (b->err)
 		return;
@@ -66,6 +85,13 @@ static void put(struct blk *b, const void *data, size_t n)
 		b->p = p;
 		b->cap = cap;
 	}
+}
+
+static void put(struct blk *b, const void *data, size_t n)
+{
+	reserve(b, n);
+	if (b->err)
+		return;
 	if (n)
 		memcpy(b->p + b->len, data, n);
 	b->len += n;
@@ -208,6 +234,106 @@ int pc_pcapng_w_new(struct pc_pcapng_w **out, FILE *f, const struct pc_pcapng_se
 	return 0;
 }
 
+/* Forgets the process blocks written (they stay in the file). */
+static void procs_forget(struct pc_pcapng_w *w)
+{
+	struct proc_ent *e, *next;
+	size_t i;
+
+	for (i = 0; i < w->procs.cap; i++) {
+		for (e = w->procs.slots[i].val; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	}
+	free(w->procs.slots);
+	memset(&w->procs, 0, sizeof(w->procs));
+	w->recent[0] = w->recent[1] = NULL;
+}
+
+static void procs_clear(struct pc_pcapng_w *w)
+{
+	procs_forget(w);
+	w->nprocs = 0;
+}
+
+static int write_dpib(struct pc_pcapng_w *w, uint32_t pid, const char *name)
+{
+	struct blk *b = &w->b;
+	char esc[4 * PC_COMM_LEN + 1];
+	size_t n;
+
+	begin(b, BT_DPIB);
+	put32(b, pid);
+	/* Wireshark refuses a DPIB option other than the name (2) and UUID (4),
+	 * and skips an empty name, so an unnamed process gets no option */
+	n = pc_escape_text(esc, sizeof(esc), name, strlen(name), 0);
+	if (n)
+		opt(b, DPIB_NAME, esc, n);
+	return finish(w, 1);
+}
+
+static int same_proc(const struct proc_ent *e, uint32_t pid, const char *key)
+{
+	return e && e->pid == pid && !memcmp(e->name, key, sizeof(e->name));
+}
+
+static void remember(struct pc_pcapng_w *w, struct proc_ent *e)
+{
+	if (w->recent[0] != e) {
+		w->recent[1] = w->recent[0];
+		w->recent[0] = e;
+	}
+}
+
+int pc_pcapng_w_process(struct pc_pcapng_w *w, uint32_t pid, const char *name, uint32_t *index)
+{
+	char key[PC_COMM_LEN + 1] = { 0 };
+	struct proc_ent *e, *head;
+	uint64_t h;
+	int err, i;
+
+	/* the hot path of -w: no printf, two comparisons */
+	memcpy(key, name, strnlen(name, PC_COMM_LEN));
+	for (i = 0; i < 2; i++) {
+		if (same_proc(w->recent[i], pid, key)) {
+			*index = w->recent[i]->index;
+			return 0;
+		}
+	}
+	h = pc_hash_bytes(key, sizeof(key)) ^ pc_hash_mix64(pid);
+	head = pc_htab_get(&w->procs, h);
+	for (e = head; e; e = e->next) {
+		if (same_proc(e, pid, key)) {
+			remember(w, e);
+			*index = e->index;
+			return 0;
+		}
+	}
+	if (w->procs.len >= PC_PCAPNG_MAX_PROCS) {
+		procs_forget(w); /* bounded memory: blocks seen again are repeated */
+		head = NULL;
+	}
+	err = write_dpib(w, pid, key);
+	if (err)
+		return err;
+	*index = w->nprocs++;
+	/* out of memory from here on costs only a repeated block later */
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return 0;
+	e->pid = pid;
+	e->index = *index;
+	memcpy(e->name, key, sizeof(key));
+	e->next = head;
+	if (pc_htab_put(&w->procs, h, e)) {
+		free(e);
+		return 0;
+	}
+	remember(w, e);
+	return 0;
+}
+
 int pc_pcapng_w_restart(struct pc_pcapng_w *w, FILE *f)
 {
 	size_t i;
@@ -215,6 +341,7 @@ int pc_pcapng_w_restart(struct pc_pcapng_w *w, FILE *f)
 
 	w->f = f;
 	w->bytes = 0;
+	procs_clear(w); /* indexes count per file */
 	err = write_shb(w);
 	for (i = 0; !err && i < w->nifs; i++)
 		err = write_idb(w, &w->ifs[i]);
@@ -284,43 +411,98 @@ void pc_sll2_header(const struct pc_packet *rec, uint8_t out[PC_SLL2_HDR_LEN])
 	out[11] = 0;                   /* address length; out+12: address */
 }
 
+static uint8_t *opt32(uint8_t *p, uint16_t code, uint32_t v)
+{
+	uint16_t h[2] = { code, 4 };
+
+	memcpy(p, h, 4);
+	memcpy(p + 4, &v, 4);
+	return p + 8;
+}
+
+/* The hot path of -w: the block's size is known before it is built, so it
+ * is built with one capacity check and plain copies. */
 int pc_pcapng_w_packet(struct pc_pcapng_w *w, const struct pc_packet *rec, uint64_t ts_real_ns,
-		       uint32_t pid, uint32_t tid, const char *comment)
+		       const struct pc_pcapng_pkt *o)
 {
 	char ifname[PC_IFNAME_LEN + 1];
-	uint8_t sll2[PC_SLL2_HDR_LEN];
 	struct blk *b = &w->b;
-	uint32_t id, caplen, flags, pt[2];
+	size_t clen = 0, total, ipad;
+	uint32_t id, hdr[7], pt[2], flags;
+	uint16_t oh[2];
+	uint8_t *p;
 	int err;
 
-	if (rec->caplen > w->snaplen || rec->len > UINT32_MAX - PC_SLL2_HDR_LEN ||
-	    (comment && strlen(comment) > 0xffff))
+	if (o->comment)
+		clen = o->comment_len >= 0 ? (size_t)o->comment_len : strlen(o->comment);
+	if (rec->caplen > w->snaplen || rec->len > UINT32_MAX - PC_SLL2_HDR_LEN || clen > 0xffff)
 		return -EINVAL;
 	memcpy(ifname, rec->ifname, PC_IFNAME_LEN);
 	ifname[PC_IFNAME_LEN] = 0;
 	err = iface_id(w, rec->netns, ifname, &id);
 	if (err)
 		return err;
-	caplen = rec->caplen + PC_SLL2_HDR_LEN;
-	pc_sll2_header(rec, sll2);
-	begin(b, BT_EPB);
-	put32(b, id);
-	put32(b, (uint32_t)(ts_real_ns >> 32));
-	put32(b, (uint32_t)ts_real_ns);
-	put32(b, caplen);
-	put32(b, rec->len + PC_SLL2_HDR_LEN);
-	put(b, sll2, sizeof(sll2));
-	put(b, rec->data, rec->caplen);
-	pad4(b);
+	ipad = (4 - (PC_SLL2_HDR_LEN + rec->caplen) % 4) % 4;
+	total = 28 + PC_SLL2_HDR_LEN + rec->caplen + ipad + 8 /* flags */ + 4 /* end */ + 4;
+	if (o->pid)
+		total += 12;
+	if (o->proc != PC_PCAPNG_NO_PROC)
+		total += 8;
+	if (o->eproc != PC_PCAPNG_NO_PROC)
+		total += 8;
+	if (o->comment)
+		total += 4 + ((clen + 3) & ~(size_t)3);
+	b->len = 0;
+	b->err = 0;
+	reserve(b, total);
+	if (b->err)
+		return b->err;
+	p = b->p;
+	hdr[0] = BT_EPB;
+	hdr[1] = (uint32_t)total;
+	hdr[2] = id;
+	hdr[3] = (uint32_t)(ts_real_ns >> 32);
+	hdr[4] = (uint32_t)ts_real_ns;
+	hdr[5] = rec->caplen + PC_SLL2_HDR_LEN;
+	hdr[6] = rec->len + PC_SLL2_HDR_LEN;
+	memcpy(p, hdr, 28);
+	p += 28;
+	pc_sll2_header(rec, p);
+	p += PC_SLL2_HDR_LEN;
+	memcpy(p, rec->data, rec->caplen);
+	p += rec->caplen;
+	memset(p, 0, ipad);
+	p += ipad;
 	flags = rec->dir == PC_DIR_OUT ? 2 : 1;
-	opt(b, EPB_FLAGS, &flags, 4);
-	if (pid) {
-		pt[0] = pid;
-		pt[1] = tid;
-		opt(b, EPB_PID_TID, pt, 8);
+	p = opt32(p, EPB_FLAGS, flags);
+	if (o->pid) {
+		oh[0] = EPB_PID_TID;
+		oh[1] = 8;
+		pt[0] = o->pid;
+		pt[1] = o->tid;
+		memcpy(p, oh, 4);
+		memcpy(p + 4, pt, 8);
+		p += 12;
 	}
-	opt_str(b, OPT_COMMENT, comment);
-	return finish(w, 1);
+	if (o->proc != PC_PCAPNG_NO_PROC)
+		p = opt32(p, EPB_DARWIN_PIB, o->proc);
+	if (o->eproc != PC_PCAPNG_NO_PROC)
+		p = opt32(p, EPB_DARWIN_EPIB, o->eproc);
+	if (o->comment) {
+		oh[0] = OPT_COMMENT;
+		oh[1] = (uint16_t)clen;
+		memcpy(p, oh, 4);
+		memcpy(p + 4, o->comment, clen);
+		memset(p + 4 + clen, 0, ((clen + 3) & ~(size_t)3) - clen);
+		p += 4 + ((clen + 3) & ~(size_t)3);
+	}
+	memset(p, 0, 4); /* opt_endofopt */
+	memcpy(p + 4, &hdr[1], 4);
+	errno = 0;
+	if (fwrite(b->p, 1, total, w->f) != total)
+		return errno ? -errno : -EIO;
+	w->bytes += total;
+	return 0;
 }
 
 uint64_t pc_pcapng_w_bytes(const struct pc_pcapng_w *w)
@@ -332,6 +514,7 @@ void pc_pcapng_w_free(struct pc_pcapng_w *w)
 {
 	if (!w)
 		return;
+	procs_clear(w);
 	free(w->b.p);
 	free(w->ifs);
 	free(w->hardware);

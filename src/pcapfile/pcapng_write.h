@@ -1,8 +1,9 @@
 /* pcapng writer for packet records: a Section Header Block, one Interface
- * Description Block per (netns, ifname) seen, and an Enhanced Packet Block
- * per packet with a synthesized LINUX_SLL2 header, direction flags, pid/tid
- * option and process comment. Library code: no printing, no exiting, no
- * file names or rotation (capout.c does those); writes whole blocks to a FILE*. */
+ * Description Block per (netns, ifname) seen, a Darwin Process Information
+ * Block per (pid, name) seen, and an Enhanced Packet Block per packet with a
+ * synthesized LINUX_SLL2 header, direction flags, pid/tid option, process
+ * block indexes and process comment. Library code: no printing, no exiting,
+ * no file names or rotation (capout.c does those); writes whole blocks. */
 #ifndef PIDCAP_PCAPNG_WRITE_H
 #define PIDCAP_PCAPNG_WRITE_H
 
@@ -13,6 +14,10 @@
 #define PC_LINKTYPE_LINUX_SLL2 276
 #define PC_SLL2_HDR_LEN 20
 #define PC_PCAPNG_MAX_IFACES 65536
+/* Process blocks kept per file before the table starts again (the blocks
+ * of processes seen again are then written again, with new indexes). */
+#define PC_PCAPNG_MAX_PROCS 65536
+#define PC_PCAPNG_NO_PROC UINT32_MAX
 
 struct pc_pcapng_section {
 	const char *hardware; /* shb_hardware, NULL to leave out */
@@ -32,14 +37,30 @@ int pc_pcapng_w_new(struct pc_pcapng_w **out, FILE *f, const struct pc_pcapng_se
  * seen so far, in the same order, so interface ids stay the same. The old
  * FILE is neither flushed nor closed. Returns 0 or a negative errno. */
 int pc_pcapng_w_restart(struct pc_pcapng_w *w, FILE *f);
+/* The index, in this file, of the Darwin Process Information Block of
+ * (pid, name), writing the block first (pid, then option 2 with the name
+ * escaped as pc_escape_text does) when this file has none for that pair:
+ * a process's first packet, and its first after a name change (exec).
+ * name: at most PC_COMM_LEN bytes, NUL-terminated. Returns 0 or a negative
+ * errno. */
+int pc_pcapng_w_process(struct pc_pcapng_w *w, uint32_t pid, const char *name, uint32_t *index);
+
+/* What an Enhanced Packet Block carries besides the packet. */
+struct pc_pcapng_pkt {
+	uint32_t pid, tid;  /* option 8 (epb_processid_threadid) when pid != 0 */
+	uint32_t proc;      /* option 0x8001: owner's process block, or NO_PROC */
+	uint32_t eproc;     /* option 0x8003: "effective" process, or NO_PROC */
+	const char *comment; /* opt_comment, NULL for none; at most 65535 bytes */
+	int comment_len;    /* its length, or -1: strlen */
+};
+
 /* Writes one packet: the IDB of its interface first if this file has not
  * got it yet, then the EPB. ts_real_ns: wall-clock time in nanoseconds.
- * pid/tid go into option 8 when pid != 0. comment (may be NULL) is an
- * opt_comment, at most 65535 bytes. Returns 0 or a negative errno
- * (-EINVAL: comment too long or record inconsistent, -ENOSPC: too many
- * interfaces, or the errno of the failed write). */
+ * Returns 0 or a negative errno (-EINVAL: comment too long or record
+ * inconsistent, -ENOSPC: too many interfaces, or the errno of the failed
+ * write). */
 int pc_pcapng_w_packet(struct pc_pcapng_w *w, const struct pc_packet *rec, uint64_t ts_real_ns,
-		       uint32_t pid, uint32_t tid, const char *comment);
+		       const struct pc_pcapng_pkt *opts);
 /* Bytes written to the current file so far. */
 uint64_t pc_pcapng_w_bytes(const struct pc_pcapng_w *w);
 /* Frees the writer; does not close its FILE. Accepts NULL. */

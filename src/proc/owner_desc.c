@@ -13,7 +13,7 @@ void pc_owner_describe(struct pc_procs *procs, const struct pc_owner *ow, int va
 
 	/* no memset: the strings are read only where their have_ flag says */
 	d->known = d->have_exe = d->have_cmdline = d->have_cgroup = d->have_user = 0;
-	d->exited = 0;
+	d->exited = d->uid_unknown = 0;
 	d->comm[0] = 0;
 	if (!valid || !ow->pid)
 		return;

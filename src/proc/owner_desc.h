@@ -27,6 +27,7 @@ struct pc_owner_desc {
 	char comm[PC_COMM_LEN + 1];
 	int have_exe, have_cmdline, have_cgroup, have_user;
 	int exited;               /* the cache saw it exit */
+	int uid_unknown;          /* a file that did not record the uid */
 	/* read only where their have_ flag says: not cleared */
 	char exe[PC_DESC_STR_MAX];
 	char cmdline[PC_DESC_STR_MAX];

@@ -61,12 +61,13 @@ def log(msg=""):
 # ---- pidcap ------------------------------------------------------------------
 
 class Pidcap:
-    """One `pidcap --json` run, stdout and stderr going to files in workdir."""
+    """One `pidcap --json` run (or, with json=False, one that writes what extra
+    asks, e.g. -w FILE), stdout and stderr going to files in workdir."""
 
-    def __init__(self, path, workdir, extra):
+    def __init__(self, path, workdir, extra, json=True):
         self.out_path = os.path.join(workdir, "pidcap.json")
         self.err_path = os.path.join(workdir, "pidcap.stderr")
-        self.cmd = [path, "--json", *extra]
+        self.cmd = [path, *(["--json"] if json else []), *extra]
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=err,
                                          stdin=subprocess.DEVNULL)
@@ -374,14 +375,17 @@ def print_details(truth, tallies):
 
 # ---- main ------------------------------------------------------------------
 
-def run(args, workdir):
-    """Returns (truth, records, problems with pidcap's run or output)."""
+def run(args, workdir, write=None):
+    """Returns (truth, records, problems with pidcap's run or output).
+    write: a pcapng path for `pidcap -w` instead of --json (records: [])."""
     problems = []
     wl = workload.Workload(args.cases.split(",") if args.cases else None)
     pidcap = None
     try:
         wl.prepare()
-        pidcap = Pidcap(args.pidcap, workdir, args.pidcap_arg)
+        pidcap = Pidcap(args.pidcap, workdir,
+                        ["-w", write, *args.pidcap_arg] if write else args.pidcap_arg,
+                        json=not write)
         why = pidcap.wait_listening()
         if why:
             problems.append(why)
@@ -411,6 +415,8 @@ def run(args, workdir):
             line.strip() for line in stderr.splitlines() if SUMMARY_RE.search(line)))
         if not SUMMARY_RE.search(stderr):
             problems.append("no packet summary on stderr after SIGINT")
+    if write:
+        return truth, [], problems
     records, malformed = read_records(pidcap.out_path)
     if malformed:
         problems.append(f"{len(malformed)} malformed JSON lines, first: {malformed[0]}")
@@ -449,11 +455,17 @@ def main():
     if problems:
         log(f"FAIL pidcap-output: {'; '.join(problems)}")
     nfailed = len(failed) + (1 if problems else 0)
-    if nfailed or args.keep:
+    return finish(NAME, len(truth["cases"]) + 1 - nfailed, nfailed, workdir, args.keep)
+
+
+def finish(name, passed, nfailed, workdir, keep):
+    """Keeps workdir after a failure (or with --keep), prints the summary
+    line; returns the exit status."""
+    if nfailed or keep:
         log(f"pidcap output and ground truth kept in {workdir}")
     else:
         shutil.rmtree(workdir)
-    log(f"{NAME}: {len(truth['cases']) + 1 - nfailed} passed, {nfailed} failed")
+    log(f"{name}: {passed} passed, {nfailed} failed")
     return 1 if nfailed else 0
 
 

@@ -6,7 +6,9 @@
 // sources: src/proc/procinfo.c src/proc/owner_desc.c src/proc/procparse.c src/proc/cgroups.c
 /* libFuzzer target for src/pcapfile/capfile_read.c: arbitrary bytes as a pcap or
  * pcapng file, every packet then formatted as text and JSON lines from the
- * file's process info (the -r path), with invariants checked by trapping.
+ * file's process info (comments, Darwin process blocks and their 0x8001/
+ * 0x8003 references, option 8: the -r path), with invariants checked by
+ * trapping.
  * Not for the writer or the live printer. */
 #include <errno.h>
 #include <stdint.h>
@@ -34,6 +36,10 @@ static int on_packet(void *ctx, const struct pc_capfile_pkt *p)
 	check(p->rec->caplen <= PC_CAPFILE_MAX_BLOCK);
 	check(p->rec->len >= p->rec->caplen);
 	check(p->rec->ifname[PC_IFNAME_LEN - 1] == 0);
+	if (p->meta) { /* names from comments or process blocks stay in comm */
+		check(p->meta->owner.comm[PC_COMM_LEN] == 0 && p->meta->peer.comm[PC_COMM_LEN] == 0);
+		check(!(p->rec->flags & PC_PKT_OWNER) || p->rec->owner.pid);
+	}
 	for (flags = 0; flags < 4; flags++) {
 		pr.json = flags & 1;
 		pr.verbose = flags >> 1;

@@ -6,6 +6,9 @@ For: regenerating tests/golden/foreign_*.pcap* byte for byte:
   foreign_le_usec_eth.pcap   pcap, little-endian, microseconds, EN10MB: TCP SYN, ICMPv6, VLAN UDP
   foreign_raw_null.pcapng    pcapng: RAW and NULL interfaces, if_tsresol 2^-10, if_tsoffset,
                              epb_flags, a comment of another tool, a custom block, unknown options
+  foreign_macos_dpib.pcapng  pcapng as macOS tcpdump -k writes it: Darwin process blocks (pid,
+                             long names, UUID), EPB options 0x8001, 0x8003 and other Apple ones
+  broken_procref.pcapng      an EPB whose 0x8001 names a process block the section lacks
 Not for: pidcap's own captures (made once by pidcap) or the expected output
 (`TZ=UTC build/pidcap -r F [--json]`, checked by hand before committing).
 """
@@ -121,6 +124,41 @@ def main():
     out += epb(1, 1250000, p4)
     with open(os.path.join(HERE, "foreign_raw_null.pcapng"), "wb") as f:
         f.write(out)
+    macos()
+
+
+def dpib(pid, name, uuid=None):
+    body = struct.pack("<I", pid) + opt(2, name)
+    if uuid:
+        body += opt(4, uuid)
+    return block(0x80000001, body + b"\0" * 4)
+
+
+def macos():
+    shb = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) +
+                opt(3, b"Darwin 24.1.0") + opt(4, b"tcpdump (libpcap 1.10.1)") + b"\0" * 4)
+    idb = block(1, struct.pack("<HHI", 1, 0, 524288) + opt(2, b"en0") +
+                opt(9, bytes([6])) + b"\0" * 4)
+    u32 = lambda code, v: opt(code, struct.pack("<I", v))  # noqa: E731
+    p1 = eth(0x0800, ip4(A4, B4, 6, tcp_syn(50001, 443, 77)))
+    p2 = eth(0x0800, ip4(B4, A4, 17, udp(53, 50002, b"dns answer")))
+    p3 = eth(0x0800, ip4(A4, B4, 17, udp(50003, 123, b"ntp")))
+    out = shb + idb
+    out += dpib(401, b"com.apple.WebKit.Networking", bytes(range(16)))
+    out += dpib(88, b"nsurlsessiond")
+    # sent by WebKit on behalf of ("effective") nsurlsessiond, flags out
+    out += epb(0, 1700000300000001, p1, u32(2, 2) + u32(0x8001, 0) + u32(0x8003, 1) +
+               u32(0x8002, 0x12C) + u32(0x8004, 0x8) + b"\0" * 4)
+    out += dpib(4242, b"evil\x1b[31mname")
+    out += epb(0, 1700000300000002, p2, u32(2, 1) + u32(0x8001, 2) + b"\0" * 4)
+    out += epb(0, 1700000300000003, p3, u32(2, 2) + u32(0x8001, 1) + b"\0" * 4)
+    with open(os.path.join(HERE, "foreign_macos_dpib.pcapng"), "wb") as f:
+        f.write(out)
+    bad = shb + idb + dpib(88, b"nsurlsessiond")
+    bad += epb(0, 1700000300000003, p3, u32(0x8001, 0) + b"\0" * 4)
+    bad += epb(0, 1700000300000004, p3, u32(0x8001, 5) + b"\0" * 4)
+    with open(os.path.join(HERE, "broken_procref.pcapng"), "wb") as f:
+        f.write(bad)
 
 
 if __name__ == "__main__":

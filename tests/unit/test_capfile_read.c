@@ -11,6 +11,7 @@
 
 #include "pcapfile/capfile_read.h"
 #include "pcapfile/pcapng_write.h"
+#include "pcapng_pkt.h"
 #include "unit.h"
 
 /* ---- a byte builder in either byte order ---- */
@@ -61,6 +62,13 @@ static void bopt(struct buf *b, uint16_t code, const void *d, uint16_t n)
 	b16(b, n);
 	bytes(b, d, n);
 	pad(b);
+}
+
+static void opt32(struct buf *b, uint16_t code, uint32_t v)
+{
+	b16(b, code);
+	b16(b, 4);
+	b32(b, v);
 }
 
 /* Starts a block; end_block() fills both lengths. */
@@ -122,8 +130,9 @@ static const uint8_t ip4_udp[28] = {
 	0x00, 0x08, 0x00, 0x00,
 };
 
-static void epb(struct buf *b, uint32_t ifid, uint64_t ts, const void *frame, uint32_t n,
-		const char *comment)
+/* An EPB; proc/eproc >= 0 add options 0x8001/0x8003. */
+static void epb_procs(struct buf *b, uint32_t ifid, uint64_t ts, const void *frame, uint32_t n,
+		      const char *comment, int64_t proc, int64_t eproc)
 {
 	size_t at = begin_block(b, 6);
 
@@ -136,8 +145,18 @@ static void epb(struct buf *b, uint32_t ifid, uint64_t ts, const void *frame, ui
 	pad(b);
 	if (comment)
 		bopt(b, 1, comment, (uint16_t)strlen(comment));
+	if (proc >= 0)
+		opt32(b, 0x8001, (uint32_t)proc);
+	if (eproc >= 0)
+		opt32(b, 0x8003, (uint32_t)eproc);
 	b32(b, 0);
 	end_block(b, at);
+}
+
+static void epb(struct buf *b, uint32_t ifid, uint64_t ts, const void *frame, uint32_t n,
+		const char *comment)
+{
+	epb_procs(b, ifid, ts, frame, n, comment, -1, -1);
 }
 
 /* ---- reading ---- */
@@ -149,6 +168,8 @@ struct got {
 	int meta[4];
 	char comm[4][17];
 	char cmdline[4][64];
+	uint32_t pid[4], tid[4], peer_pid[4];
+	char peer_comm[4][17];
 	int stop_after;
 };
 
@@ -164,6 +185,10 @@ static int collect(void *ctx, const struct pc_capfile_pkt *p)
 		if (p->meta) {
 			snprintf(g->comm[g->n], 17, "%.16s", p->meta->owner.comm);
 			snprintf(g->cmdline[g->n], 64, "%.63s", p->meta->owner.cmdline);
+			g->pid[g->n] = p->meta->owner.known ? p->meta->owner.pid : 0;
+			g->tid[g->n] = p->meta->owner.tid;
+			g->peer_pid[g->n] = p->meta->peer.known ? p->meta->peer.pid : 0;
+			snprintf(g->peer_comm[g->n], 17, "%.16s", p->meta->peer.comm);
 		}
 	}
 	g->n++;
@@ -188,9 +213,10 @@ static int read_mem(const void *data, size_t n, struct got *g)
 	return ret;
 }
 
+static const struct pc_pcapng_section sec = { "x86_64", "Linux", "pidcap 0.1.0" };
+
 TEST(pidcap_file_round_trip)
 {
-	static const struct pc_pcapng_section sec = { "x86_64", "Linux", "pidcap 0.1.0" };
 	struct pc_packet *rec = calloc(1, sizeof(*rec) + sizeof(ip4_udp));
 	struct pc_pcapng_w *w = NULL;
 	char *mem = NULL;
@@ -207,11 +233,11 @@ TEST(pidcap_file_round_trip)
 	strcpy(rec->ifname, "veth0");
 	memcpy(rec->data, ip4_udp, sizeof(ip4_udp));
 	CHECK_EQ_INT(pc_pcapng_w_new(&w, f, &sec, 65536), 0);
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, rec, 1700000000123456789ull, 42, 43,
+	CHECK_EQ_INT(pkt(w, rec, 1700000000123456789ull, 42, 43,
 					 "pid=42 tid=43 comm=cu\\x20rl uid=7 cmdline=a\\x20b "
 					 "peer_pid=9 peer_tid=9 peer_comm=srv segs=3"), 0);
 	rec->dir = PC_DIR_IN;
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, rec, 5, 0, 0, "owner=none"), 0);
+	CHECK_EQ_INT(pkt(w, rec, 5, 0, 0, "owner=none"), 0);
 	fflush(f);
 	CHECK_EQ_INT(read_mem(mem, memlen, &g), 0);
 	CHECK_EQ_INT(g.n, 2);
@@ -243,6 +269,105 @@ TEST(pidcap_file_round_trip)
 	fclose(f);
 	free(mem);
 	free(rec);
+}
+
+/* pidcap's process blocks without comments: owner from 0x8001, thread
+ * from option 8, peer from 0x8003; a renamed process gets a new block. */
+TEST(process_blocks_round_trip)
+{
+	struct pc_packet *rec = calloc(1, sizeof(*rec) + sizeof(ip4_udp));
+	struct pc_pcapng_pkt o = { .comment_len = -1 };
+	uint32_t curl, srv, again, renamed;
+	struct pc_pcapng_w *w = NULL;
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *f = open_memstream(&mem, &memlen);
+	struct got g = { 0 };
+
+	rec->dir = PC_DIR_OUT;
+	rec->caplen = rec->len = sizeof(ip4_udp);
+	rec->l3proto = 0x0800;
+	strcpy(rec->ifname, "lo");
+	memcpy(rec->data, ip4_udp, sizeof(ip4_udp));
+	CHECK_EQ_INT(pc_pcapng_w_new(&w, f, &sec, 65536), 0);
+	CHECK_EQ_INT(pc_pcapng_w_process(w, 4821, "cu rl\x01", &curl), 0);
+	CHECK_EQ_INT(pc_pcapng_w_process(w, 912, "nginx", &srv), 0);
+	CHECK_EQ_INT(pc_pcapng_w_process(w, 4821, "cu rl\x01", &again), 0);
+	CHECK_EQ_INT(curl, 0);
+	CHECK_EQ_INT(srv, 1);
+	CHECK_EQ_INT(again, 0);
+	o.pid = 4821;
+	o.tid = 4822;
+	o.proc = curl;
+	o.eproc = srv;
+	CHECK_EQ_INT(pc_pcapng_w_packet(w, rec, 1, &o), 0);
+	CHECK_EQ_INT(pc_pcapng_w_process(w, 4821, "bash", &renamed), 0);
+	CHECK_EQ_INT(renamed, 2);
+	o.proc = renamed;
+	o.eproc = PC_PCAPNG_NO_PROC;
+	CHECK_EQ_INT(pc_pcapng_w_packet(w, rec, 2, &o), 0);
+	pc_pcapng_w_free(w);
+	fflush(f);
+	CHECK_EQ_INT(read_mem(mem, memlen, &g), 0);
+	CHECK_EQ_INT(g.n, 2);
+	CHECK_EQ_INT(g.meta[0], 1);
+	CHECK_EQ_INT(g.pid[0], 4821);
+	CHECK_EQ_INT(g.tid[0], 4822);
+	CHECK_EQ_STR(g.comm[0], "cu rl\x01"); /* escaped in the file, raw again here */
+	CHECK_EQ_INT(g.peer_pid[0], 912);
+	CHECK_EQ_STR(g.peer_comm[0], "nginx");
+	CHECK_EQ_STR(g.comm[1], "bash");
+	CHECK_EQ_INT(g.peer_pid[1], 0);
+	fclose(f);
+	free(mem);
+	free(rec);
+}
+
+/* A macOS tcpdump -k file (big-endian here): DPIBs with names longer than
+ * comm, 0x8001 names the owner, 0x8003 (Apple's "effective" process) is no
+ * peer; bad references are errors with their offset. */
+TEST(foreign_process_blocks)
+{
+	uint8_t frame[4 + sizeof(ip4_udp)] = { 2, 0, 0, 0 }; /* NULL: AF_INET */
+	struct buf b = { .be = 1 };
+	struct got g = { 0 };
+	size_t at;
+
+	memcpy(frame + 4, ip4_udp, sizeof(ip4_udp));
+	shb(&b, "tcpdump");
+	idb(&b, 0, "en0", -1);
+	at = begin_block(&b, 0x80000001);
+	b32(&b, 77);
+	bopt(&b, 2, "com.apple.WebKit.Networking", 27);
+	bopt(&b, 4, "0123456789abcdef", 16);
+	b32(&b, 0);
+	end_block(&b, at);
+	at = begin_block(&b, 0x80000001);
+	b32(&b, 78);
+	b32(&b, 0); /* no name */
+	end_block(&b, at);
+	epb_procs(&b, 0, 1, frame, sizeof(frame), NULL, 0, 1);
+	CHECK_EQ_INT(read_mem(b.p, b.n, &g), 0);
+	CHECK_EQ_INT(g.n, 1);
+	CHECK_EQ_INT(g.pid[0], 77);
+	CHECK_EQ_STR(g.comm[0], "com.apple.WebKit");
+	CHECK_EQ_INT(g.peer_pid[0], 0);
+
+	/* an index past the blocks read so far */
+	b.n = 0;
+	shb(&b, "tcpdump");
+	idb(&b, 0, "en0", -1);
+	epb_procs(&b, 0, 1, frame, sizeof(frame), NULL, 3, -1);
+	CHECK_EQ_INT(read_mem(b.p, b.n, &g), -EINVAL);
+	CHECK(strstr(err, "names process block 3, but the section has 0") != NULL);
+	CHECK(strstr(err, "offset ") == err);
+	/* a process block too short for its pid */
+	b.n = 0;
+	shb(&b, "tcpdump");
+	at = begin_block(&b, 0x80000001);
+	end_block(&b, at);
+	CHECK_EQ_INT(read_mem(b.p, b.n, &g), -EINVAL);
+	CHECK(strstr(err, "shorter than the 16-byte minimum") != NULL);
 }
 
 TEST(foreign_pcapng_big_endian_link_types)
@@ -520,6 +645,8 @@ TEST(truncated_last_block_keeps_earlier_packets)
 int main(void)
 {
 	RUN(pidcap_file_round_trip);
+	RUN(process_blocks_round_trip);
+	RUN(foreign_process_blocks);
 	RUN(foreign_pcapng_big_endian_link_types);
 	RUN(pcap_orders_and_resolutions);
 	RUN(callback_stops);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pcapfile/pcapng_write.h"
+#include "pcapng_pkt.h"
 #include "unit.h"
 
 static const uint8_t want_shb[76] = {
@@ -105,7 +106,7 @@ TEST(exact_bytes)
 	CHECK(little_endian()); /* the expected bytes are little-endian */
 	CHECK_EQ_INT(pc_pcapng_w_new(&w, f, &sec, 65536), 0);
 	CHECK_EQ_INT(pc_pcapng_w_bytes(w), sizeof(want_shb));
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, rec, 1700000000123456789ull, 4821, 4822,
+	CHECK_EQ_INT(pkt(w, rec, 1700000000123456789ull, 4821, 4822,
 					 "pid=4821 tid=4822 comm=curl"), 0);
 	fflush(f);
 	CHECK_EQ_INT(memlen, sizeof(want_shb) + sizeof(want_idb) + sizeof(want_epb));
@@ -117,6 +118,39 @@ TEST(exact_bytes)
 	fclose(f);
 	free(mem);
 	free(rec);
+}
+
+/* A Darwin Process Information Block as Wireshark 4.6 reads it: type
+ * 0x80000001, length, pid, option 2 (name, escaped), end of options. */
+TEST(process_block_bytes)
+{
+	static const uint8_t want_dpib[36] = {
+		0x01, 0x00, 0x00, 0x80, 36, 0, 0, 0, 0x90, 0x03, 0, 0, /* pid 912 */
+		2, 0, 9, 0, 'n', 'g', '\\', 'x', '0', '1', 'n', 'x', '!', 0, 0, 0,
+		0, 0, 0, 0, 36, 0, 0, 0,
+	};
+	struct pc_pcapng_w *w = NULL;
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *f = open_memstream(&mem, &memlen);
+	uint32_t i1, i2;
+
+	CHECK(little_endian());
+	CHECK_EQ_INT(pc_pcapng_w_new(&w, f, &sec, 65536), 0);
+	CHECK_EQ_INT(pc_pcapng_w_process(w, 912, "ng\x01nx!", &i1), 0);
+	CHECK_EQ_INT(pc_pcapng_w_process(w, 912, "ng\x01nx!", &i2), 0);
+	fflush(f);
+	CHECK_EQ_INT(i1, 0);
+	CHECK_EQ_INT(i2, 0);
+	CHECK_EQ_INT(memlen, sizeof(want_shb) + sizeof(want_dpib));
+	CHECK(same("dpib", (uint8_t *)mem, memlen, sizeof(want_shb), want_dpib, sizeof(want_dpib)));
+	/* a new file starts its indexes again and repeats the block */
+	CHECK_EQ_INT(pc_pcapng_w_restart(w, f), 0);
+	CHECK_EQ_INT(pc_pcapng_w_process(w, 912, "ng\x01nx!", &i1), 0);
+	CHECK_EQ_INT(i1, 0);
+	pc_pcapng_w_free(w);
+	fclose(f);
+	free(mem);
 }
 
 /* Block types in order, walking total lengths (little-endian). */
@@ -150,11 +184,11 @@ TEST(one_idb_per_netns_ifname_and_restart)
 	int n, i;
 
 	CHECK_EQ_INT(pc_pcapng_w_new(&w, f1, &sec, 65536), 0);
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, a, 1, 1, 1, NULL), 0);
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, b, 2, 0, 0, "owner=none"), 0);
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, a, 3, 1, 1, NULL), 0);
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, c, 4, 1, 1, NULL), 0);
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, b, 5, 1, 1, NULL), 0);
+	CHECK_EQ_INT(pkt(w, a, 1, 1, 1, NULL), 0);
+	CHECK_EQ_INT(pkt(w, b, 2, 0, 0, "owner=none"), 0);
+	CHECK_EQ_INT(pkt(w, a, 3, 1, 1, NULL), 0);
+	CHECK_EQ_INT(pkt(w, c, 4, 1, 1, NULL), 0);
+	CHECK_EQ_INT(pkt(w, b, 5, 1, 1, NULL), 0);
 	fflush(f1);
 	n = block_types((uint8_t *)m1, l1, t, 16);
 	CHECK_EQ_INT(n, 9);
@@ -162,7 +196,7 @@ TEST(one_idb_per_netns_ifname_and_restart)
 		CHECK_EQ_INT(t[i], want1[i]);
 	/* a new file: SHB and the three IDBs again, then the packet */
 	CHECK_EQ_INT(pc_pcapng_w_restart(w, f2), 0);
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, c, 6, 1, 1, NULL), 0);
+	CHECK_EQ_INT(pkt(w, c, 6, 1, 1, NULL), 0);
 	fflush(f2);
 	CHECK_EQ_INT(pc_pcapng_w_bytes(w), l2);
 	n = block_types((uint8_t *)m2, l2, t, 16);
@@ -191,13 +225,13 @@ TEST(rejects_bad_input)
 	fflush(f);
 	before = memlen;
 	/* caplen above the snaplen the IDB announces */
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, rec, 1, 1, 1, NULL), -EINVAL);
+	CHECK_EQ_INT(pkt(w, rec, 1, 1, 1, NULL), -EINVAL);
 	pc_pcapng_w_free(w);
 	CHECK_EQ_INT(pc_pcapng_w_new(&w, f, &sec, 65536), 0);
 	big = malloc(70000);
 	memset(big, 'a', 69999);
 	big[69999] = 0;
-	CHECK_EQ_INT(pc_pcapng_w_packet(w, rec, 1, 1, 1, big), -EINVAL);
+	CHECK_EQ_INT(pkt(w, rec, 1, 1, 1, big), -EINVAL);
 	fflush(f);
 	CHECK_EQ_INT(memlen, before + sizeof(want_shb)); /* nothing but the SHB */
 	pc_pcapng_w_free(w);
@@ -225,6 +259,7 @@ TEST(sll2_header)
 int main(void)
 {
 	RUN(exact_bytes);
+	RUN(process_block_bytes);
 	RUN(one_idb_per_netns_ifname_and_restart);
 	RUN(rejects_bad_input);
 	RUN(sll2_header);
