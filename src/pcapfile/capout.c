@@ -6,9 +6,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include "pcapfile/capout.h"
 #include "pcapfile/pcapng_write.h"
 #include "proc/owner_desc.h"
@@ -27,6 +30,8 @@ struct pc_capout {
 	uint64_t interval_start;  /* seconds, -G */
 	uint32_t files;           /* files opened so far */
 	uint32_t in_interval;     /* files opened in the current -G interval */
+	uint64_t flushed;         /* bytes of the current file known on disk */
+	int failed;               /* a write failed: the file was cut, no more */
 	struct pc_meta meta;
 	char comment[PC_META_COMMENT_MAX];
 	struct comment_slot {     /* recent comments and what they were made from */
@@ -127,6 +132,7 @@ static int next_file(struct pc_capout *c, uint64_t now_s, char *err, size_t errl
 		return ret;
 	}
 	c->f = f;
+	c->flushed = 0;
 	c->files++;
 	c->in_interval++;
 	ret = pc_pcapng_w_restart(c->w, f);
@@ -254,6 +260,25 @@ static int packet_opts(struct pc_capout *c, const struct pc_packet *rec, struct 
 	return ret;
 }
 
+/* A write failed (a full disk, an I/O error): the file keeps only its whole
+ * blocks, so that readers see every packet before the failure and no half
+ * of one, and nothing more is written to it. */
+static void cut_at_whole_block(struct pc_capout *c)
+{
+	struct stat st;
+	int fd;
+
+	if (c->failed || !c->f)
+		return;
+	c->failed = 1;
+	__fpurge(c->f); /* what stdio still holds would end inside a block */
+	fd = fileno(c->f);
+	if (c->is_stdout || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return;
+	if (ftruncate(fd, (off_t)pc_pcapng_w_whole_end(c->w, (uint64_t)st.st_size, c->flushed)))
+		return; /* the reader's warning about a cut block stays true */
+}
+
 int pc_capout_packet(struct pc_capout *c, const struct pc_packet *rec, struct pc_procs *procs,
 		     uint64_t now_ns, uint64_t ts_real_ns, char *err, size_t errlen)
 {
@@ -282,8 +307,12 @@ int pc_capout_packet(struct pc_capout *c, const struct pc_packet *rec, struct pc
 			po.comment_len = n;
 		}
 	}
+	if (c->failed)
+		return -EIO;
 	if (!ret)
 		ret = pc_pcapng_w_packet(c->w, rec, ts_real_ns, &po);
+	if (ret == -ENOSPC || ret == -EIO || ret == -EFBIG || ret == -EDQUOT)
+		cut_at_whole_block(c);
 	if (ret)
 		snprintf(err, errlen, "cannot write %s: %s", c->name, strerror(-ret));
 	return ret;
@@ -293,11 +322,16 @@ int pc_capout_flush(struct pc_capout *c, char *err, size_t errlen)
 {
 	int ret;
 
-	if (!c->f || !fflush(c->f))
+	if (!c->f || c->failed)
+		return c->failed ? -EIO : 0;
+	if (!fflush(c->f)) {
+		c->flushed = pc_pcapng_w_bytes(c->w);
 		return 0;
+	}
 	ret = -errno;
 	if (err)
 		snprintf(err, errlen, "cannot write %s: %s", c->name, strerror(errno));
+	cut_at_whole_block(c);
 	return ret;
 }
 
@@ -308,7 +342,7 @@ int pc_capout_close(struct pc_capout *c, char *err, size_t errlen)
 	if (!c)
 		return 0;
 	if (c->f) {
-		ret = pc_capout_flush(c, err, errlen);
+		ret = c->failed ? 0 : pc_capout_flush(c, err, errlen);
 		if (!c->is_stdout && fclose(c->f) && !ret) {
 			ret = -errno;
 			if (err)

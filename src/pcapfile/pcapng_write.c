@@ -59,6 +59,9 @@ struct pc_pcapng_w {
 	size_t nifs, capifs;
 	size_t last; /* index of the last interface used, a cheap cache */
 	uint64_t bytes;
+	uint64_t ends[256];    /* where the last blocks ended (a ring), for the
+			        * cut after a failed write */
+	unsigned int nends;
 	struct blk b;
 	struct pc_htab procs;  /* hash of (pid, name) -> chain of proc_ent */
 	uint32_t nprocs;       /* process blocks in this file */
@@ -140,6 +143,12 @@ static void opt_str(struct blk *b, uint16_t code, const char *s)
 		opt(b, code, s, strlen(s));
 }
 
+static void block_written(struct pc_pcapng_w *w, size_t len)
+{
+	w->bytes += len;
+	w->ends[w->nends++ % 256] = w->bytes;
+}
+
 /* Ends the options and the block, writes it with one fwrite. */
 static int finish(struct pc_pcapng_w *w, int with_opts)
 {
@@ -158,7 +167,7 @@ static int finish(struct pc_pcapng_w *w, int with_opts)
 	errno = 0;
 	if (fwrite(b->p, 1, b->len, w->f) != b->len)
 		return errno ? -errno : -EIO;
-	w->bytes += b->len;
+	block_written(w, b->len);
 	return 0;
 }
 
@@ -341,6 +350,7 @@ int pc_pcapng_w_restart(struct pc_pcapng_w *w, FILE *f)
 
 	w->f = f;
 	w->bytes = 0;
+	w->nends = 0;
 	procs_clear(w); /* indexes count per file */
 	err = write_shb(w);
 	for (i = 0; !err && i < w->nifs; i++)
@@ -501,8 +511,21 @@ int pc_pcapng_w_packet(struct pc_pcapng_w *w, const struct pc_packet *rec, uint6
 	errno = 0;
 	if (fwrite(b->p, 1, total, w->f) != total)
 		return errno ? -errno : -EIO;
-	w->bytes += total;
+	block_written(w, total);
 	return 0;
+}
+
+uint64_t pc_pcapng_w_whole_end(const struct pc_pcapng_w *w, uint64_t size, uint64_t known)
+{
+	unsigned int i, n = w->nends < 256 ? w->nends : 256;
+
+	for (i = 1; i <= n; i++) {
+		uint64_t end = w->ends[(w->nends - i) % 256];
+
+		if (end <= size)
+			return end > known ? end : known;
+	}
+	return known;
 }
 
 uint64_t pc_pcapng_w_bytes(const struct pc_pcapng_w *w)

@@ -63,6 +63,10 @@ int pc_pcapng_w_packet(struct pc_pcapng_w *w, const struct pc_packet *rec, uint6
 		       const struct pc_pcapng_pkt *opts);
 /* Bytes written to the current file so far. */
 uint64_t pc_pcapng_w_bytes(const struct pc_pcapng_w *w);
+/* After a failed write: the end of the last whole block in a file of
+ * `size` bytes, at least `known` (an end known to be on disk), for a cut
+ * that leaves only whole blocks. */
+uint64_t pc_pcapng_w_whole_end(const struct pc_pcapng_w *w, uint64_t size, uint64_t known);
 /* Frees the writer; does not close its FILE. Accepts NULL. */
 void pc_pcapng_w_free(struct pc_pcapng_w *w);
 

@@ -351,7 +351,54 @@ def test_run_as_nobody():
     check(rc != 0 and "no-such-user-here" in err, f"unknown -Z user: exit {rc}, {err[-200:]!r}")
 
 
+def test_full_disk():
+    """-w onto a small tmpfs that fills: exit 1 with a clear message, and the
+    file holds only whole blocks (tshark and pidcap -r read every packet in
+    it without a warning)."""
+    import socket
+    tmp = tempfile.mkdtemp(prefix="pidcap-full-")
+    rc, _, err = h.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", tmp], timeout=20)
+    if rc:
+        raise TestError(f"cannot mount a tmpfs on {tmp}: {err}")
+    try:
+        path = os.path.join(tmp, "full.pcapng")
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink.bind(("127.0.0.1", 0))
+        port = sink.getsockname()[1]
+        cap = Capture(PIDCAP, ["-w", path, "udp", "port", str(port)])
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        deadline = time.monotonic() + 20
+        for i in range(3000):  # 3 MB into 256 KiB, bounded in time
+            tx.sendto(b"f" * 1000, ("127.0.0.1", port))
+            if i % 100 == 0:
+                time.sleep(0.01)
+                if cap.proc.poll() is not None or time.monotonic() > deadline:
+                    break
+        try:
+            cap.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        rc = cap.stop()
+        err = cap.err.decode(errors="replace")
+        check(rc == 1 and "No space left on device" in err and path in err,
+              f"exit {rc}, stderr {err[-300:]!r}")
+        rc, out, rerr = h.run([PIDCAP, "-r", path], timeout=60)
+        n = len([x for x in out.splitlines() if x.strip()])
+        check(rc == 0 and n > 50 and "warning" not in rerr,
+              f"-r: exit {rc}, {n} packets, {rerr[-200:]!r}")
+        rc, tout, terr = h.run(["tshark", "-r", path], timeout=60)
+        check(rc == 0 and "cut short" not in terr and
+              len([x for x in tout.splitlines() if x.strip()]) == n,
+              f"tshark: exit {rc}, {len(tout.splitlines())} packets of {n}, {terr[-200:]!r}")
+        tx.close()
+        sink.close()
+    finally:
+        h.run(["umount", tmp], timeout=20)
+        os.rmdir(tmp)
+
+
 TESTS = [
+    ("full_disk", test_full_disk),
     ("run_as_nobody", test_run_as_nobody),
     ("hold_queue_bounded", test_hold_queue_bounded),
     ("sigterm_sleep", test_sigterm_sleep),
