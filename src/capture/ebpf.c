@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "capture/ebpf.h"
+#include "capture/kfilter.h"
 #include "proc/procinfo.h"
 #include "pidcap.skel.h"
 #include "pidcap_compat.skel.h"
@@ -117,20 +118,6 @@ static int optional_index(const char *name)
 #define OPT_BIT(name) (1u << optional_index(name))
 #define SUBSTITUTES (OPT_BIT("pc_sys_enter") | OPT_BIT("pc_uring_submit") | \
 		     OPT_BIT("pc_uring_submit_sqe"))
-
-/* PIDCAP_BPF_REJECT=NAME[,NAME...]: the loader acts as if the kernel had
- * refused these programs (tests of the degraded modes). */
-static int rejected_by_env(const char *name)
-{
-	const char *list = getenv("PIDCAP_BPF_REJECT"), *p;
-	size_t n = strlen(name);
-
-	for (p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-		if (strcspn(p, ",") == n && !strncmp(p, name, n))
-			return 1;
-	}
-	return 0;
-}
 
 static int libbpf_verbose;
 static char failed_prog[64]; /* last program libbpf could not load */
@@ -377,7 +364,7 @@ static struct bpf_program *env_rejected(struct bpf_object *obj)
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj)
-		if (bpf_program__autoload(prog) && rejected_by_env(bpf_program__name(prog)))
+		if (bpf_program__autoload(prog) && pc_bpf_rejected_by_env(bpf_program__name(prog)))
 			return prog;
 	return NULL;
 }

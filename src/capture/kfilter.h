@@ -1,0 +1,27 @@
+/* The filter expression in the kernel: libpcap's classic BPF, translated
+ * (packet/bpfconv.c), loaded as a cgroup_skb program that the capture
+ * programs tail-call. Not for the capture programs themselves (ebpf.c). */
+#ifndef PIDCAP_CAPTURE_KFILTER_H
+#define PIDCAP_CAPTURE_KFILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "packet/pktfilter.h"
+
+/* The name under which the generated program loads, and which
+ * PIDCAP_BPF_REJECT names to act as if the kernel refused it. */
+#define PC_KFILTER_PROG "pc_filter"
+
+/* Loads f for one direction (egress or ingress attach type): on a match the
+ * program tail-calls slot `slot` of the program array map_fd. Returns the
+ * program's fd, or a negative errno with the reason in err (translation,
+ * the verifier's refusal, PIDCAP_BPF_REJECT). verbose >= 2 prints the
+ * verifier's log of a refused program on stderr. */
+int pc_kfilter_load(const struct pc_pktfilter *f, int map_fd, uint32_t slot, int egress,
+		    int verbose, char *err, size_t errlen);
+
+/* PIDCAP_BPF_REJECT=NAME[,NAME...] names this program: the loader acts as
+ * if the kernel had refused it (tests of the degraded modes). */
+int pc_bpf_rejected_by_env(const char *name);
+
+#endif
