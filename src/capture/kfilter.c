@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "records.h"
 #include "capture/kfilter.h"
 #include "packet/bpfconv.h"
 
@@ -73,4 +76,70 @@ out:
 	free(log);
 	free(insns);
 	return fd;
+}
+
+static const struct {
+	const char *map, *cont;
+	int egress;
+} dirs[2] = {
+	{ "kfilter_out", "pc_egress_cont", 1 },
+	{ "kfilter_in", "pc_ingress_cont", 0 },
+};
+
+int pc_kfilter_is_cont(const char *prog_name)
+{
+	return !strcmp(prog_name, dirs[0].cont) || !strcmp(prog_name, dirs[1].cont);
+}
+
+int pc_kfilter_install(struct bpf_object *obj, const struct pc_pktfilter *f, int verbose,
+		       int fds[2], char *err, size_t errlen)
+{
+	uint32_t filter = PC_KF_FILTER, capture = PC_KF_CAPTURE;
+	int map_fd[2] = { -1, -1 }, i, cont_fd, ret = 0;
+
+	fds[0] = fds[1] = -1;
+	for (i = 0; i < 2; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, dirs[i].map);
+		struct bpf_program *cont = bpf_object__find_program_by_name(obj, dirs[i].cont);
+
+		map_fd[i] = map ? bpf_map__fd(map) : -1;
+		cont_fd = cont ? bpf_program__fd(cont) : -1;
+		if (map_fd[i] < 0 || cont_fd < 0) {
+			ret = -ENOENT;
+			snprintf(err, errlen, "the eBPF object has no %s", map_fd[i] < 0 ?
+				 dirs[i].map : dirs[i].cont);
+			goto fail;
+		}
+		if (bpf_map_update_elem(map_fd[i], &capture, &cont_fd, BPF_ANY)) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot put %s into %s: %s", dirs[i].cont,
+				 dirs[i].map, strerror(-ret));
+			goto fail;
+		}
+		fds[i] = pc_kfilter_load(f, map_fd[i], PC_KF_CAPTURE, dirs[i].egress, verbose, err,
+					 errlen);
+		if (fds[i] < 0) {
+			ret = fds[i];
+			goto fail;
+		}
+	}
+	/* both or neither: the filter slots last */
+	for (i = 0; i < 2; i++) {
+		if (bpf_map_update_elem(map_fd[i], &filter, &fds[i], BPF_ANY)) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot put %s into %s: %s", PC_KFILTER_PROG,
+				 dirs[i].map, strerror(-ret));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	for (i = 0; i < 2; i++) {
+		if (map_fd[i] >= 0)
+			bpf_map_delete_elem(map_fd[i], &filter);
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+	return ret;
 }

@@ -20,6 +20,20 @@
 int pc_kfilter_load(const struct pc_pktfilter *f, int map_fd, uint32_t slot, int egress,
 		    int verbose, char *err, size_t errlen);
 
+struct bpf_object;
+
+/* Is this one of the capture programs that only the filter's tail call
+ * reaches (never attached, loaded only with a filter)? */
+int pc_kfilter_is_cont(const char *prog_name);
+
+/* Loads f for both directions into the loaded object's program arrays
+ * (kfilter_in, kfilter_out, enum pc_kfilter_slot) with the capture programs
+ * behind it. fds[2] get the filter programs (close them after the object).
+ * On error nothing is installed (the capture programs then see every
+ * packet) and err says why. */
+int pc_kfilter_install(struct bpf_object *obj, const struct pc_pktfilter *f, int verbose,
+		       int fds[2], char *err, size_t errlen);
+
 /* PIDCAP_BPF_REJECT=NAME[,NAME...] names this program: the loader acts as
  * if the kernel had refused it (tests of the degraded modes). */
 int pc_bpf_rejected_by_env(const char *name);
