@@ -122,20 +122,67 @@ static void mov32_imm(struct conv *c, uint8_t dst, uint32_t v)
 	emit(c, BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, (int32_t)v);
 }
 
-/* Loads size bytes (1, 2, 4) at the offset in R2 into dst, big-endian,
- * or rejects the packet when they are not all there. */
-static void load_at_r2(struct conv *c, uint8_t dst, int size)
+/* Points the jump at `at` (emitted with offset 0) to the next instruction. */
+static void land(struct conv *c, size_t at)
 {
+	if (!c->oom)
+		c->insn[at].off = (int16_t)(c->n - at - 1);
+}
+
+/* Loads size bytes (1, 2, 4) at offset k (+ X when ind) into dst,
+ * big-endian, or rejects the packet when they are not all there. Bytes in
+ * the skb's linear part are read directly (the verifier checks them against
+ * data_end); the others, and offsets it could not bound, through
+ * bpf_skb_load_bytes, which also reads paged data and fails past the end. */
+static void load(struct conv *c, uint8_t dst, int size, int ind, uint32_t k)
+{
+	uint8_t sz = size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B;
+	size_t to_slow[2] = { 0, 0 }, to_done = 0;
+	int fast = ind || (uint64_t)k + size <= 0xffff, nslow = 0;
+
+	/* the offset in R5, in 64 bits: X + k must not wrap */
+	mov32_imm(c, BPF_REG_5, k);
+	if (ind)
+		emit(c, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_5, R_X, 0, 0);
+	if (fast) {
+		if (ind) { /* a packet pointer takes offsets below 64 KiB */
+			to_slow[nslow++] = c->n;
+			emit(c, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_5, 0, 0, 0xffff - size);
+		}
+		emit(c, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, R_CTX,
+		     offsetof(struct __sk_buff, data), 0);
+		emit(c, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, R_CTX,
+		     offsetof(struct __sk_buff, data_end), 0);
+		if (ind)
+			emit(c, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_2, BPF_REG_5, 0, 0);
+		else if (k)
+			emit(c, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, (int32_t)k);
+		emit(c, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0);
+		emit(c, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, size);
+		to_slow[nslow++] = c->n;
+		emit(c, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 0, 0);
+		emit(c, BPF_LDX | BPF_MEM | sz, dst, BPF_REG_2, 0, 0);
+		if (size > 1)
+			emit(c, BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, size * 8);
+		to_done = c->n;
+		emit(c, BPF_JMP | BPF_JA, 0, 0, 0, 0);
+		while (nslow)
+			land(c, to_slow[--nslow]);
+	}
+	if (ind)
+		emit_jump(c, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_5, 0, 0x7fffffff, T_REJECT);
+	emit(c, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_5, 0, 0);
 	emit(c, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, R_CTX, 0, 0);
 	emit(c, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0);
 	emit(c, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, BUF_OFF);
 	mov32_imm(c, BPF_REG_4, size);
 	emit(c, BPF_JMP | BPF_CALL, 0, 0, 0, PC_BPFCONV_SKB_LOAD_BYTES);
 	emit_jump(c, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 0, T_REJECT);
-	emit(c, BPF_LDX | BPF_MEM | (size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B), dst,
-	     BPF_REG_10, BUF_OFF, 0);
+	emit(c, BPF_LDX | BPF_MEM | sz, dst, BPF_REG_10, BUF_OFF, 0);
 	if (size > 1)
 		emit(c, BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, size * 8);
+	if (fast)
+		land(c, to_done);
 }
 
 static int load_size(uint16_t code)
@@ -267,19 +314,10 @@ static int translate_one(struct conv *c, const struct pc_cbpf_insn *p, size_t i,
 	case C_LD:
 		switch (C_MODE(code)) {
 		case C_ABS:
-			if (!size)
-				break;
-			mov32_imm(c, BPF_REG_2, in->k);
-			load_at_r2(c, R_A, size);
-			return 0;
 		case C_IND:
 			if (!size)
 				break;
-			/* X + k in 64 bits: a sum past 4 GiB must not wrap */
-			mov32_imm(c, BPF_REG_2, in->k);
-			emit(c, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_2, R_X, 0, 0);
-			emit_jump(c, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_2, 0, 0x7fffffff, T_REJECT);
-			load_at_r2(c, R_A, size);
+			load(c, R_A, size, C_MODE(code) == C_IND, in->k);
 			return 0;
 		case C_LEN:
 			if (C_SIZE(code) != C_W)
@@ -301,8 +339,7 @@ static int translate_one(struct conv *c, const struct pc_cbpf_insn *p, size_t i,
 		break;
 	case C_LDX:
 		if (code == (C_LDX | C_MSH | C_B)) {
-			mov32_imm(c, BPF_REG_2, in->k);
-			load_at_r2(c, R_X, 1);
+			load(c, R_X, 1, 0, in->k);
 			emit(c, BPF_ALU | BPF_AND | BPF_K, R_X, 0, 0, 0xf);
 			emit(c, BPF_ALU | BPF_LSH | BPF_K, R_X, 0, 0, 2);
 			return 0;

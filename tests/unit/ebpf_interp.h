@@ -5,6 +5,7 @@
 #ifndef PIDCAP_EBPF_INTERP_H
 #define PIDCAP_EBPF_INTERP_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <linux/bpf.h>
@@ -12,12 +13,16 @@
 
 #define EI_STACK 512
 #define EI_CTX_ADDR 0x100000000ull   /* pretend addresses of the context... */
-#define EI_STACK_TOP 0x200000000ull  /* ...and of the top of the stack */
+#define EI_STACK_TOP 0x200000000ull  /* ...of the top of the stack... */
+#define EI_PKT_ADDR 0x300000000ull   /* ...and of the packet (skb->data) */
 
-/* Runs prog on a packet of len bytes (skb->len == len). Returns 1 when it
- * tail-calls (the filter accepted the packet), 0 when it returns without
- * (rejected), -1 on an instruction or access it should not make. */
-static int ei_run(const struct bpf_insn *prog, size_t n, const uint8_t *pkt, uint32_t len)
+/* Runs prog on a packet of len bytes (skb->len == len) whose first linear
+ * bytes are in the skb's linear part (data..data_end; the rest only
+ * bpf_skb_load_bytes reads). Returns 1 when it tail-calls (the filter
+ * accepted the packet), 0 when it returns without (rejected), -1 on an
+ * instruction or access it should not make. */
+static int ei_run(const struct bpf_insn *prog, size_t n, const uint8_t *pkt, uint32_t len,
+		  uint32_t linear)
 {
 	uint64_t r[11] = { 0 };
 	uint8_t stack[EI_STACK];
@@ -138,8 +143,26 @@ static int ei_run(const struct bpf_insn *prog, size_t n, const uint8_t *pkt, uin
 				return -1;
 			size = BPF_SIZE(in->code) == BPF_W ? 4 : BPF_SIZE(in->code) == BPF_H ? 2 :
 			       BPF_SIZE(in->code) == BPF_B ? 1 : 8;
-			if (cls == BPF_LDX && base == EI_CTX_ADDR && size == 4) {
+			if (cls == BPF_LDX && size == 4 && base == EI_CTX_ADDR) {
 				r[d] = len; /* __sk_buff.len */
+				break;
+			}
+			if (cls == BPF_LDX && size == 4 &&
+			    base == EI_CTX_ADDR + offsetof(struct __sk_buff, data)) {
+				r[d] = EI_PKT_ADDR;
+				break;
+			}
+			if (cls == BPF_LDX && size == 4 &&
+			    base == EI_CTX_ADDR + offsetof(struct __sk_buff, data_end)) {
+				r[d] = EI_PKT_ADDR + (linear < len ? linear : len);
+				break;
+			}
+			if (cls == BPF_LDX && size < 8 && base >= EI_PKT_ADDR &&
+			    base + size <= EI_PKT_ADDR + (linear < len ? linear : len)) {
+				uint64_t v = 0;
+
+				memcpy(&v, pkt + (base - EI_PKT_ADDR), size); /* as stored */
+				r[d] = v;
 				break;
 			}
 			if (base < EI_STACK_TOP - EI_STACK || base + size > EI_STACK_TOP)

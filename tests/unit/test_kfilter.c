@@ -421,15 +421,23 @@ TEST(equivalence)
 		for (i = 0; i < npkts; i++) {
 			const struct pkt *p = &pkts[i];
 			int want = pc_pktfilter_match(f, p->b, p->len, p->len);
-			int got = ei_run(prog, n, p->b, p->len);
+			/* all linear (direct reads), 21 bytes linear (both), none (the
+			 * helper alone) */
+			static const uint32_t linear[] = { MAXPKT, 21, 0 };
 
-			if (got != want) {
-				fprintf(stderr, "'%s' on '%s': libpcap %d, translated %d\n",
-					exprs[e], p->name, want, got);
-				CHECK(!"interpreter agrees with libpcap");
+			for (size_t l = 0; l < 3; l++) {
+				int got = ei_run(prog, n, p->b, p->len, linear[l]);
+
+				if (got != want) {
+					fprintf(stderr, "'%s' on '%s' (%u linear): libpcap %d, "
+						"translated %d\n", exprs[e], p->name, linear[l],
+						want, got);
+					CHECK(!"interpreter agrees with libpcap");
+				}
 			}
 			if (fd >= 0) {
-				got = kernel_run(fd, p);
+				int got = kernel_run(fd, p);
+
 				kernel_runs++;
 				if (got != want) {
 					fprintf(stderr, "'%s' on '%s': libpcap %d, kernel %d\n",
@@ -486,7 +494,8 @@ TEST(handmade)
 			int want = pc_pktfilter_match_cbpf(progs[p], lens[p], pkts[i].b,
 							   pkts[i].len, pkts[i].len);
 
-			if (ei_run(prog, n, pkts[i].b, pkts[i].len) != want) {
+			if (ei_run(prog, n, pkts[i].b, pkts[i].len, MAXPKT) != want ||
+			    ei_run(prog, n, pkts[i].b, pkts[i].len, 3) != want) {
 				fprintf(stderr, "handmade %zu on '%s': libpcap %d\n", p,
 					pkts[i].name, want);
 				CHECK(!"interpreter agrees with libpcap");
@@ -496,11 +505,11 @@ TEST(handmade)
 	}
 	CHECK_EQ_INT(pc_bpfconv(off_end, 1, 99, 0, &prog, &n, err, sizeof(err)), 0);
 	for (i = 0; i < npkts; i++)
-		CHECK_EQ_INT(ei_run(prog, n, pkts[i].b, pkts[i].len), 0);
+		CHECK_EQ_INT(ei_run(prog, n, pkts[i].b, pkts[i].len, MAXPKT), 0);
 	free(prog);
 	CHECK_EQ_INT(pc_bpfconv(far, 3, 99, 0, &prog, &n, err, sizeof(err)), 0);
 	for (i = 0; i < npkts; i++)
-		CHECK_EQ_INT(ei_run(prog, n, pkts[i].b, pkts[i].len),
+		CHECK_EQ_INT(ei_run(prog, n, pkts[i].b, pkts[i].len, MAXPKT),
 			     pkts[i].len > 0 && pkts[i].b[0] == 0x45);
 	free(prog);
 }
