@@ -140,10 +140,11 @@ def test_unknown_interface():
     runtime_error(["-i", "nosuchif0"], ["nosuchif0"])
 
 
-def filter_error_test(words):
+def filter_error_test(words, mode=()):
+    """An expression libpcap refuses is a usage error (exit 2) with its message."""
     def test():
         want = h.libpcap_error(" ".join(words)) or "syntax error"
-        runtime_error(list(words), [want])
+        usage_test([*mode, *words], [want])()
     return test
 
 
@@ -606,6 +607,8 @@ TESTS = [
     ("unknown_interface", test_unknown_interface),
     ("invalid_filter_tcp_port", filter_error_test(["tcp", "port"])),
     ("invalid_filter_portt", filter_error_test(["portt", "80"])),
+    ("invalid_filter_top", filter_error_test(["tcp", "port"], ["top", "--batch"])),
+    ("invalid_filter_read", filter_error_test(["portt", "80"], ["-r", "/dev/null"])),
     ("pid_not_running", test_pid_not_running),
     ("no_privileges", test_no_privileges),
     ("no_btf", test_no_btf),
