@@ -399,63 +399,62 @@ static int translate_one(struct conv *c, const struct pc_cbpf_insn *p, size_t i,
 	return -EINVAL;
 }
 
-/* Which instructions can run: jumps only go forward, so one pass does. A
- * non-jump instruction that is not the last goes on to the next one. */
-static int mark_reachable(const struct pc_cbpf_insn *p, size_t n, uint8_t *reach)
+static void reach_from(uint8_t *reach, uint16_t *written, long t, uint16_t w)
+{
+	if (t < 0)
+		return;
+	written[t] = reach[t] ? written[t] & w : w;
+	reach[t] = 1;
+}
+
+/* Which instructions can run, and which scratch words every path to each
+ * has written: jumps only go forward, so one pass does. A read of a word
+ * that some path has not written is refused, as the kernel's classic BPF
+ * checker refuses it: libpcap's optimizer can emit one, and libpcap 1.10's
+ * interpreter then reads whatever its stack held. */
+static int flow(const struct pc_cbpf_insn *p, size_t n, uint8_t *reach, uint16_t *written,
+		char *err, size_t errlen)
 {
 	size_t i;
 
 	reach[0] = 1;
+	written[0] = 0;
 	for (i = 0; i < n; i++) {
-		uint16_t code = p[i].code;
-		long t, f;
+		uint16_t code = p[i].code, w = written[i];
+		uint32_t k = p[i].k;
 
 		if (!reach[i])
 			continue;
+		if ((code == (C_LD | C_W | C_MEM) || code == (C_LDX | C_W | C_MEM)) &&
+		    k < C_MEMWORDS && !(w & (1u << k))) {
+			snprintf(err, errlen, "instruction %zu reads scratch word M[%u], which not "
+				 "every path writes first", i, k);
+			return -EINVAL;
+		}
+		if ((code == C_ST || code == C_STX) && k < C_MEMWORDS)
+			w |= 1u << k;
 		if (C_CLASS(code) == C_RET)
 			continue;
 		if (C_CLASS(code) != C_JMP) {
 			if (i + 1 < n)
-				reach[i + 1] = 1;
-			continue;
-		}
-		if (C_OP(code) == 0) { /* JA */
-			t = jump_target(i, p[i].k, n);
-			f = t;
+				reach_from(reach, written, i + 1, w);
+		} else if (C_OP(code) == 0) { /* JA */
+			reach_from(reach, written, jump_target(i, k, n), w);
 		} else {
-			t = jump_target(i, p[i].jt, n);
-			f = jump_target(i, p[i].jf, n);
+			reach_from(reach, written, jump_target(i, p[i].jt, n), w);
+			reach_from(reach, written, jump_target(i, p[i].jf, n), w);
 		}
-		if (t >= 0)
-			reach[t] = 1;
-		if (f >= 0)
-			reach[f] = 1;
 	}
 	return 0;
 }
 
-static void prologue(struct conv *c, const struct pc_cbpf_insn *p, size_t n,
-		     const uint8_t *reach)
+/* Every scratch word is written before it is read (flow): the stack slots
+ * need no zeroing. */
+static void prologue(struct conv *c)
 {
-	uint16_t used = 0;
-	size_t i;
-	int m;
-
 	emit(c, BPF_ALU64 | BPF_MOV | BPF_X, R_CTX, BPF_REG_1, 0, 0);
 	mov32_imm(c, R_A, 0);
 	mov32_imm(c, R_X, 0);
-	/* classic scratch memory starts zeroed (libpcap's interpreter) and
-	 * the verifier wants every stack slot written before it is read */
-	for (i = 0; i < n; i++) {
-		uint16_t code = p[i].code;
-
-		if (reach[i] && p[i].k < C_MEMWORDS &&
-		    (code == (C_LD | C_W | C_MEM) || code == (C_LDX | C_W | C_MEM)))
-			used |= 1u << p[i].k;
-	}
-	for (m = 0; m < C_MEMWORDS; m++)
-		if (used & (1u << m))
-			emit(c, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, MEM_OFF + 4 * m, 0);
 }
 
 /* Accepted: tail-call the capture, which does not return; if the slot is
@@ -482,6 +481,7 @@ int pc_bpfconv(const struct pc_cbpf_insn *prog, size_t n, int map_fd, uint32_t s
 {
 	struct conv c = { 0 };
 	uint8_t *reach = NULL;
+	uint16_t *written = NULL;
 	size_t *pos = NULL, i, match_at = 0, reject_at = 0;
 	int ret = 0;
 
@@ -492,14 +492,17 @@ int pc_bpfconv(const struct pc_cbpf_insn *prog, size_t n, int map_fd, uint32_t s
 		return -EINVAL;
 	}
 	reach = calloc(n, 1);
+	written = calloc(n, sizeof(*written));
 	pos = calloc(n, sizeof(*pos));
-	if (!reach || !pos) {
+	if (!reach || !written || !pos) {
 		ret = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	mark_reachable(prog, n, reach);
-	prologue(&c, prog, n, reach);
+	ret = flow(prog, n, reach, written, err, errlen);
+	if (ret)
+		goto out;
+	prologue(&c);
 	for (i = 0; i < n; i++) {
 		pos[i] = c.n;
 		if (!reach[i])
@@ -546,6 +549,7 @@ out:
 	free(c.insn);
 	free(c.fix);
 	free(reach);
+	free(written);
 	free(pos);
 	return ret;
 }

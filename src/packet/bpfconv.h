@@ -22,7 +22,8 @@
  * program array map_fd; it returns 1 (let the packet pass) either way.
  * Returns 0 with *out (free it) and *nout, or -EINVAL / -E2BIG / -ENOMEM
  * with the reason in err (an instruction it cannot translate, a backward
- * jump, jumps too long for eBPF's 16-bit offsets). */
+ * jump, a scratch word read before some path writes it, jumps too long for
+ * eBPF's 16-bit offsets): the filter then belongs in user space. */
 int pc_bpfconv(const struct pc_cbpf_insn *prog, size_t n, int map_fd, uint32_t slot,
 	       struct bpf_insn **out, size_t *nout, char *err, size_t errlen);
 

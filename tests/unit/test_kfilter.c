@@ -515,13 +515,17 @@ TEST(handmade)
 }
 
 /* What it refuses: backward jumps, unknown opcodes, constant division
- * by 0 and shifts of 32 or more. */
+ * by 0, shifts of 32 or more, a scratch word read before a write. */
 TEST(refusals)
 {
 	static const struct pc_cbpf_insn back[] = { { 0x05, 0, 0, 0xffffffff }, { 0x06, 0, 0, 1 } },
 					 bad[] = { { 0xff, 0, 0, 0 }, { 0x06, 0, 0, 1 } },
 					 div0[] = { { 0x34, 0, 0, 0 }, { 0x16, 0, 0, 0 } },
-					 sh32[] = { { 0x64, 0, 0, 32 }, { 0x16, 0, 0, 0 } };
+					 sh32[] = { { 0x64, 0, 0, 32 }, { 0x16, 0, 0, 0 } },
+					 /* M[1] written on one path only, then read */
+					 unset[] = { { 0x30, 0, 0, 0 }, { 0x15, 0, 1, 0x45 },
+						     { 0x02, 0, 0, 1 }, { 0x60, 0, 0, 1 },
+						     { 0x16, 0, 0, 0 } };
 	struct bpf_insn *prog = NULL;
 	size_t n;
 	char err[256];
@@ -531,6 +535,8 @@ TEST(refusals)
 	CHECK_EQ_INT(pc_bpfconv(bad, 2, 1, 0, &prog, &n, err, sizeof(err)), -EINVAL);
 	CHECK_EQ_INT(pc_bpfconv(div0, 2, 1, 0, &prog, &n, err, sizeof(err)), -EINVAL);
 	CHECK_EQ_INT(pc_bpfconv(sh32, 2, 1, 0, &prog, &n, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(pc_bpfconv(unset, 5, 1, 0, &prog, &n, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "M[1]") != NULL);
 	CHECK_EQ_INT(pc_bpfconv(back, 0, 1, 0, &prog, &n, err, sizeof(err)), -EINVAL);
 	CHECK(prog == NULL);
 }
