@@ -214,14 +214,18 @@ def kv(text):
     return {k: float(v) for k, v in re.findall(r"(\w+)=([0-9.]+)", text)}
 
 
-def udp_flood(bindir, seconds):
-    """udpflood sink + sender for `seconds`: packets sent, rate, sender CPU, received."""
+def udp_flood(bindir, seconds, numbered=False):
+    """udpflood sink + sender for `seconds`: packets sent, rate, sender CPU, received.
+
+    numbered: the datagrams carry a sequence number (udpflood -q), for filters
+    that pick a share of them."""
     sink = popen([os.path.join(bindir, "udpflood"), "sink", "-t", str(seconds + 10)],
                  stdout=subprocess.PIPE)
     try:
         port = int(kv(_read_line(sink.stdout, 10))["port"])
         sender = popen([os.path.join(bindir, "udpflood"), "send", "-p", str(port),
-                        "-t", str(seconds)], stdout=subprocess.PIPE)
+                        "-t", str(seconds)] + (["-q"] if numbered else []),
+                       stdout=subprocess.PIPE)
         out = sender.stdout.read().decode()
         code, cpu, _ = wait4(sender, seconds + 20)
         if code != 0:

@@ -38,6 +38,7 @@ SOCK_NS = "pcbench-sock"
 CASES = {
     "tcp": ((), ("iperf3", "tcpdump")),
     "udp": (("udpflood",), ("tcpdump",)),
+    "udpfilter": (("udpflood",), ("tcpdump",)),
     "conn": (("connstorm",), ("tcpdump",)),
     "startup": ((), ("ip",)),
     "attrib": ((), ("tcpdump", "nethogs", "ss")),
@@ -79,6 +80,13 @@ class Ctx:
             "pidcap --pid X": [pc, "--pid", str(self.idle.pid if self.idle else 1)],
             "pidcap exporter": [pc, "exporter", "--listen", "127.0.0.1:0"],
         }
+        for name, expr in report.FILTERS.items():
+            words = expr.split()
+            cmds[f"tcpdump, {name}"] = ["tcpdump", "-i", "any", "-w", "/dev/null", *words]
+            cmds[f"pidcap, {name}"] = [pc, *words]
+            # the filter in user space, as before it ran in the kernel
+            cmds[f"pidcap, {name}, user space"] = ["env", "PIDCAP_BPF_REJECT=pc_filter", pc,
+                                                    *words]
         if label == report.NONE:
             return None
         return Monitor(label, cmds[label], wd, keep_stdout=keep_stdout)
@@ -154,6 +162,20 @@ def case_udp(ctx):
                       reps=ctx.args.fast_reps)
     finally:
         procs.kill(ctx.idle)
+
+
+def case_udpfilter(ctx):
+    """2b: the same flood, numbered, with a filter expression that matches
+    none of it and one that matches 1 %: pidcap (filter in the kernel, and
+    in user space) against tcpdump with the same expression."""
+    labels = ["none"]
+    for name in report.FILTERS:
+        labels += [f"tcpdump, {name}", f"pidcap, {name}", f"pidcap, {name}, user space"]
+    # longer than case 2's 3 s: a monitor that filters in the kernel spends
+    # per run, not per packet (the load's own processes to name)
+    return series(ctx, "udp-filter", labels,
+                  lambda: procs.udp_flood(ctx.bindir, ctx.args.filter_seconds, numbered=True),
+                  reps=ctx.reps)
 
 
 def attribute_conns(path, ports, server_port):
@@ -321,9 +343,9 @@ def case_syscall(ctx):
 def profile_load(ctx, kind):
     """A load of about ctx.args.profile_seconds for hotspots.profile()."""
     secs = ctx.args.profile_seconds
-    if kind == "udp":
+    if kind in ("udp", "udpfilter"):
         def load():
-            r = procs.udp_flood(ctx.bindir, secs)
+            r = procs.udp_flood(ctx.bindir, secs, numbered=kind == "udpfilter")
             return {"packets": r["sent"], "sender_cpu": r["sender_cpu"] + r["sink_cpu"]}
     elif kind == "tcp":
         def load():
@@ -442,7 +464,7 @@ def render(ctx, meta, res, ts, profiles, per_holder, elapsed):
         f"{min(fr) if fr else 0}–{max(fr) if fr else 0} during the runs, "
         f"{sum(1 for n in fr if n)} of {len(fr)} runs with at least one "
         f"({'; '.join(f'{w}: max {max(c)}, in {sum(1 for n in c if n)} of {len(c)} runs' for w, c in ctx.foreign.items())})",
-        f"- cases 1–4 repeated {ctx.args.fast_reps} times, cases 5–7 {ctx.reps} times, "
+        f"- cases 1–4 repeated {ctx.args.fast_reps} times, cases 2b and 5–7 {ctx.reps} times, "
         f"case 8 {ctx.args.syscall_reps} times, "
         f"monitors in rotated order; cells are "
         f"**median (min–max)**; \"vs none\" divides by the run without monitor of the same "
@@ -468,6 +490,16 @@ def render(ctx, meta, res, ts, profiles, per_holder, elapsed):
                  "wait4(); the kernel-side cost of capture (eBPF programs, packet socket copies) "
                  "runs in the sender's context and shows as the sender's CPU per packet. "
                  "`pidcap --pid X` filters for an idle `sleep` process.")
+    if "udpfilter" in res:
+        s.append(f"\n## 2b. The same UDP flood with a filter expression "
+                 f"({ctx.args.filter_seconds:g} s, datagrams numbered by `udpflood -q`)\n")
+        s.append(report.udp_filter_table(res["udpfilter"]))
+        s.append("\nFilters: " + "; ".join(f"{n}: `{e}`" for n, e in report.FILTERS.items()) +
+                 ". tcpdump runs `-i any -w /dev/null EXPR` (its filter in the kernel's socket "
+                 "filter), pidcap prints the matching packets to /dev/null; \"user space\" is "
+                 "pidcap with `PIDCAP_BPF_REJECT=pc_filter`: the filter then runs after the "
+                 "ring buffer, as before it ran in the kernel. CPU per M packets counts the "
+                 "packets sent, during the load only (start-up left out).")
     if "conn" in res:
         s.append(f"\n## 5. {ctx.args.conn_rate:,} new TCP connections per second for "
                  f"{ctx.args.conn_seconds} s, one forked process per connection\n")
@@ -557,6 +589,8 @@ def main():
                     help="comma-separated, of: " + ", ".join(CASES))
     ap.add_argument("--tcp-seconds", type=int, default=5)
     ap.add_argument("--udp-seconds", type=float, default=3)
+    ap.add_argument("--filter-seconds", type=float, default=10,
+                    help="length of each flood of case 2b (filter expressions)")
     ap.add_argument("--conn-rate", type=int, default=1000)
     ap.add_argument("--conn-seconds", type=float, default=10)
     ap.add_argument("--max-sockets", type=int, default=100_000)
@@ -613,6 +647,8 @@ def main():
             res["tcp"] = case_tcp(ctx)
         if "udp" in cases:
             res["udp"] = case_udp(ctx)
+        if "udpfilter" in cases:
+            res["udpfilter"] = case_udpfilter(ctx)
         if "conn" in cases:
             res["conn"] = case_conn(ctx)
         if "startup" in cases:

@@ -648,8 +648,24 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	emit(skb, &hdr);
 }
 
+/* With a filter expression, its program (generated in user space from
+ * libpcap's classic BPF) runs first, before anything is read or reserved,
+ * and tail-calls pc_egress_cont / pc_ingress_cont for the packets it
+ * accepts; the others end there. Where the kernel refused that program its
+ * slot is empty, the tail call falls through and user space filters. */
 SEC("cgroup_skb/egress")
 int pc_egress(struct __sk_buff *skb)
+{
+	if (settings.kfilter_on && settings.want_out)
+		bpf_tail_call(skb, &kfilter_out, PC_KF_FILTER);
+	capture(skb, PC_DIR_OUT);
+	return 1;
+}
+
+/* The capture of packets the filter expression accepted: reached only by
+ * tail call (slot PC_KF_CAPTURE), never attached; loaded only with one. */
+SEC("cgroup_skb/egress")
+int pc_egress_cont(struct __sk_buff *skb)
 {
 	capture(skb, PC_DIR_OUT);
 	return 1;
@@ -675,6 +691,15 @@ int pc_egress_sender(struct __sk_buff *skb)
 
 SEC("cgroup_skb/ingress")
 int pc_ingress(struct __sk_buff *skb)
+{
+	if (settings.kfilter_on && settings.want_in)
+		bpf_tail_call(skb, &kfilter_in, PC_KF_FILTER);
+	capture(skb, PC_DIR_IN);
+	return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int pc_ingress_cont(struct __sk_buff *skb)
 {
 	capture(skb, PC_DIR_IN);
 	return 1;

@@ -84,6 +84,15 @@ struct {
 	__type(value, struct pc_flow_val);
 } flows_fold __weak SEC(".maps");
 
+/* The filter expression in the kernel, per direction (a program array
+ * holds programs of one attach type): enum pc_kfilter_slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, PC_KF_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} kfilter_in __weak SEC(".maps"), kfilter_out __weak SEC(".maps");
+
 const volatile struct pc_settings settings __weak = {
 	.snaplen = 256,
 	.want_in = 1,

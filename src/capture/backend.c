@@ -114,7 +114,10 @@ const char *pc_capture_method(const struct pc_capture *cap)
 	return cap->pb ? pc_pcapback_method(cap->pb) : pc_ebpf_method(cap->ebpf);
 }
 
-int pc_capture_filters_applied(const struct pc_capture *cap)
+int pc_capture_filter_where(const struct pc_capture *cap, const char **where)
 {
-	return cap->pb != NULL;
+	if (cap->ebpf)
+		return pc_ebpf_filter_where(cap->ebpf, where);
+	*where = "filter in the kernel"; /* libpcap's socket filter */
+	return 1;
 }

@@ -36,7 +36,9 @@ struct pc_capture_opts {
 				    * header-only packet records instead */
 	int backend;               /* enum pc_backend */
 	const char *filter;        /* pcap expression: the fallback compiles it
-				    * into its packet socket (eBPF: caller filters) */
+				    * into its packet socket, eBPF translates it
+				    * into a program of its own where the kernel
+				    * takes it (else the caller filters) */
 	char *const *ifaces;       /* -i names ("any" = all): the fallback captures
 				    * only these (eBPF: caller filters) */
 	size_t nifaces;
@@ -74,8 +76,10 @@ int pc_capture_flows_fold_fd(const struct pc_capture *cap);
 int pc_capture_add_pid(struct pc_capture *cap, uint32_t pid);
 /* One line naming the hooks in use, for the start-up message. */
 const char *pc_capture_method(const struct pc_capture *cap);
-/* 1 when the backend already applied opts->filter and opts->ifaces in
- * the kernel (the fallback), so the caller need not match them again. */
-int pc_capture_filters_applied(const struct pc_capture *cap);
+/* 1 when the backend runs opts->filter in the kernel, so that the caller
+ * need not match it again; 0 when the caller must. *where gets the phrase
+ * for the start-up line: "filter in the kernel", "filter in user space
+ * (why)", or "" without a filter. */
+int pc_capture_filter_where(const struct pc_capture *cap, const char **where);
 
 #endif

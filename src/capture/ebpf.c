@@ -15,6 +15,8 @@
 #include <bpf/libbpf.h>
 #include "capture/ebpf.h"
 #include "lib/clock.h"
+#include "capture/kfilter.h"
+#include "packet/pktfilter.h"
 #include "proc/procinfo.h"
 #include "pidcap.skel.h"
 #include "pidcap_compat.skel.h"
@@ -70,6 +72,11 @@ struct pc_ebpf {
 	unsigned int renamed;   /* hooks this kernel has under another name */
 	int filter_on;          /* filter_pids in use: swept of exited pids */
 	uint64_t last_sweep_ns;
+	struct pc_pktfilter *kf; /* the filter expression, for the kernel */
+	int kf_off;             /* run it in user space: kf_why says why */
+	int kf_fds[2];
+	char kf_why[512];
+	char filter_where[600];
 };
 
 #define URING_LOSS "the first packets an io_uring request sends after a hand-over may name " \
@@ -120,20 +127,6 @@ static int optional_index(const char *name)
 #define OPT_BIT(name) (1u << optional_index(name))
 #define SUBSTITUTES (OPT_BIT("pc_sys_enter") | OPT_BIT("pc_uring_submit") | \
 		     OPT_BIT("pc_uring_submit_sqe"))
-
-/* PIDCAP_BPF_REJECT=NAME[,NAME...]: the loader acts as if the kernel had
- * refused these programs (tests of the degraded modes). */
-static int rejected_by_env(const char *name)
-{
-	const char *list = getenv("PIDCAP_BPF_REJECT"), *p;
-	size_t n = strlen(name);
-
-	for (p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-		if (strcspn(p, ",") == n && !strncmp(p, name, n))
-			return 1;
-	}
-	return 0;
-}
 
 static int libbpf_verbose;
 static char failed_prog[64]; /* last program libbpf could not load */
@@ -229,7 +222,8 @@ static int attach_prog(struct pc_ebpf *cap, struct bpf_program *prog,
 	struct bpf_link *link;
 	int err;
 
-	if (!bpf_program__autoload(prog) || (ptype == BPF_PROG_TYPE_TRACING && type == BPF_TRACE_ITER))
+	if (!bpf_program__autoload(prog) || (ptype == BPF_PROG_TYPE_TRACING && type == BPF_TRACE_ITER) ||
+	    pc_kfilter_is_cont(bpf_program__name(prog)))
 		return 0;
 	if (ptype == BPF_PROG_TYPE_CGROUP_SKB || ptype == BPF_PROG_TYPE_CGROUP_SOCK ||
 	    ptype == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || ptype == BPF_PROG_TYPE_SOCK_OPS)
@@ -334,6 +328,10 @@ static void configure(struct pc_ebpf *cap, const struct pc_capture_opts *o)
 	set->filter_cgroup_id = o->cgroup_id;
 	set->filter_cgroup_level = o->cgroup_level;
 	set->count_mode = o->count_mode;
+	set->kfilter_on = cap->kf && !cap->kf_off;
+	bpf_object__for_each_program(prog, cap->obj)
+		if (pc_kfilter_is_cont(bpf_program__name(prog)))
+			bpf_program__set_autoload(prog, set->kfilter_on);
 	if (o->ring_bytes) {
 		bpf_map__set_max_entries(cap->events, o->ring_bytes);
 		/* wake user space well before a small ring (-B) is full */
@@ -386,7 +384,7 @@ static struct bpf_program *env_rejected(struct bpf_object *obj)
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj)
-		if (bpf_program__autoload(prog) && rejected_by_env(bpf_program__name(prog)))
+		if (bpf_program__autoload(prog) && pc_bpf_rejected_by_env(bpf_program__name(prog)))
 			return prog;
 	return NULL;
 }
@@ -402,6 +400,7 @@ static int load_variant(struct pc_ebpf *cap, const struct variant *v,
 	int err, opt, simulated = 0;
 
 	cap->skipped = absent;
+	cap->kf_off = 0;
 	for (;;) {
 		err = open_variant(cap, v, o, errbuf, errlen);
 		if (err)
@@ -415,6 +414,14 @@ static int load_variant(struct pc_ebpf *cap, const struct variant *v,
 		if (!bad && failed_prog[0])
 			bad = bpf_object__find_program_by_name(cap->obj, failed_prog);
 		name = bad ? bpf_program__name(bad) : NULL;
+		if (name && pc_kfilter_is_cont(name) && !cap->kf_off) {
+			/* the filter then runs in user space */
+			cap->kf_off = 1;
+			snprintf(cap->kf_why, sizeof(cap->kf_why),
+				 "the kernel refused %s: %s%s", name, strerror(-err),
+				 simulated ? " (PIDCAP_BPF_REJECT names it)" : "");
+			continue;
+		}
 		opt = name ? optional_index(name) : -1;
 		if (opt < 0 || (cap->skipped & (1u << opt)))
 			break;
@@ -550,6 +557,25 @@ static int load_programs(struct pc_ebpf *cap, const struct pc_capture_opts *o, c
 	return err;
 }
 
+/* The filter expression into the kernel, before anything is attached;
+ * where the kernel refuses it, user space filters and the start-up line
+ * says why. */
+static void install_filter(struct pc_ebpf *cap, const struct pc_capture_opts *o)
+{
+	if (!cap->kf) {
+		cap->filter_where[0] = 0;
+		return;
+	}
+	if (!cap->kf_off && pc_kfilter_install(cap->obj, cap->kf, o->verbose, cap->kf_fds,
+					       cap->kf_why, sizeof(cap->kf_why)))
+		cap->kf_off = 1;
+	if (cap->kf_off)
+		snprintf(cap->filter_where, sizeof(cap->filter_where), "filter in user space (%s)",
+			 cap->kf_why);
+	else
+		snprintf(cap->filter_where, sizeof(cap->filter_where), "filter in the kernel");
+}
+
 int pc_ebpf_open(struct pc_ebpf **out, const struct pc_capture_opts *o,
 		     pc_record_fn fn, void *ctx, char *errbuf, size_t errlen)
 {
@@ -586,6 +612,7 @@ int pc_ebpf_open(struct pc_ebpf **out, const struct pc_capture_opts *o,
 		goto fail;
 	}
 	cap->cgroup_fd = -1;
+	cap->kf_fds[0] = cap->kf_fds[1] = -1;
 	cap->fn = fn;
 	cap->ctx = ctx;
 	cap->cgroup_fd = open(cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -594,9 +621,15 @@ int pc_ebpf_open(struct pc_ebpf **out, const struct pc_capture_opts *o,
 		snprintf(errbuf, errlen, "cannot open cgroup v2 root %s: %s", cgroot, strerror(-err));
 		goto fail;
 	}
+	if (o->filter) {
+		err = pc_pktfilter_new(&cap->kf, o->filter, 65535, errbuf, errlen);
+		if (err)
+			goto fail;
+	}
 	err = load_programs(cap, o, errbuf, errlen);
 	if (err)
 		goto fail;
+	install_filter(cap, o);
 	for (i = 0; i < o->npids; i++) {
 		err = pc_ebpf_add_pid(cap, o->pids[i]);
 		if (err) {
@@ -646,6 +679,10 @@ void pc_ebpf_close(struct pc_ebpf *cap)
 	ring_buffer__free(cap->rb);
 	if (cap->skel)
 		cap->variant->destroy(cap->skel);
+	for (i = 0; i < 2; i++)
+		if (cap->kf_fds[i] >= 0)
+			close(cap->kf_fds[i]);
+	pc_pktfilter_free(cap->kf);
 	if (cap->cgroup_fd >= 0)
 		close(cap->cgroup_fd);
 	free(cap);
@@ -738,5 +775,11 @@ int pc_ebpf_flows_fold_fd(const struct pc_ebpf *cap)
 const char *pc_ebpf_method(const struct pc_ebpf *cap)
 {
 	return cap->method;
+}
+
+int pc_ebpf_filter_where(const struct pc_ebpf *cap, const char **where)
+{
+	*where = cap->filter_where;
+	return cap->kf && !cap->kf_off;
 }
 

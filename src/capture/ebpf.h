@@ -20,5 +20,7 @@ int pc_ebpf_add_pid(struct pc_ebpf *cap, uint32_t pid);
 int pc_ebpf_flows_fd(const struct pc_ebpf *cap);
 int pc_ebpf_flows_fold_fd(const struct pc_ebpf *cap);
 const char *pc_ebpf_method(const struct pc_ebpf *cap);
+/* As pc_capture_filter_where. */
+int pc_ebpf_filter_where(const struct pc_ebpf *cap, const char **where);
 
 #endif

@@ -51,6 +51,17 @@ int pc_counting_open(struct pc_counting *c, const struct pc_options *opt,
 	ret = pc_capture_open(&c->cap, &co, on_record, c, err, errlen);
 	if (ret)
 		return ret;
+	c->filter_where = "";
+	if (opt->filter) {
+		const char *where;
+
+		if (!pc_capture_filter_where(c->cap, &where)) {
+			snprintf(err, errlen, "%s: the counters are the kernel's, so the "
+				 "expression must run there", where);
+			return -ENOTSUP;
+		}
+		c->filter_where = ", filter in the kernel";
+	}
 	ret = pc_flowtab_new(&c->ft, pc_capture_flows_fd(c->cap),
 			     pc_capture_flows_fold_fd(c->cap), keep_intervals);
 	if (ret) {

@@ -21,13 +21,16 @@ struct pc_counting {
 	uint64_t last_update_ns;  /* 0 before the first update */
 	uint64_t last_expire_ns;
 	double interval;          /* seconds between the last two updates, 0 at first */
+	const char *filter_where; /* ", filter in the kernel" or "" without a filter */
 };
 
 /* Call first: pc_counting_close is then safe whatever happens next. */
 void pc_counting_init(struct pc_counting *c);
 /* Scans /proc, sets up the session (process filters, -- CMD), opens the
  * capture in counting mode and the flow table keeping exited processes for
- * keep_intervals updates. Returns 0 or a negative errno with a message. */
+ * keep_intervals updates. Returns 0 or a negative errno with a message;
+ * a filter expression the kernel refuses is an error (-ENOTSUP): the
+ * counters are the kernel's, user space cannot filter them. */
 int pc_counting_open(struct pc_counting *c, const struct pc_options *opt,
 		     unsigned int keep_intervals, char *err, size_t errlen);
 /* Process events first (they name the pids), then the kernel's counters

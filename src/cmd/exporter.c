@@ -505,8 +505,9 @@ int pc_exporter_main(struct pc_options *opt)
 		goto fail;
 	}
 	e->listen_fd = -1; /* MHD closes it */
-	fprintf(stderr, "pidcap: exporter listening on http://%s/metrics (%s%s)\n", where,
-		pc_capture_method(e->c.cap), opt->by_exe ? ", series per executable" : "");
+	fprintf(stderr, "pidcap: exporter listening on http://%s/metrics%s (%s%s)\n", where,
+		e->c.filter_where, pc_capture_method(e->c.cap),
+		opt->by_exe ? ", series per executable" : "");
 	if (pc_session_drop_privileges(&e->c.ses, err, sizeof(err)))
 		goto fail;
 	if (pc_session_go(&e->c.ses, opt, err, sizeof(err)))

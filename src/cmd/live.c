@@ -245,6 +245,7 @@ int pc_live_main(const struct pc_options *opt)
 {
 	struct pc_capture_opts co = { 0 };
 	struct app app = { 0 };
+	const char *where = "";
 	char err[1024];
 	int ret = 1;
 
@@ -300,7 +301,7 @@ int pc_live_main(const struct pc_options *opt)
 	}
 	if (pc_capture_open(&app.cap, &co, on_record, &app, err, sizeof(err)))
 		goto fail;
-	if (pc_capture_filters_applied(app.cap)) { /* the fallback filters in the kernel */
+	if (pc_capture_filter_where(app.cap, &where)) { /* no second pass needed */
 		pc_pktfilter_free(app.filter);
 		app.filter = NULL;
 	}
@@ -319,9 +320,10 @@ int pc_live_main(const struct pc_options *opt)
 				   sizeof(err)))
 			goto fail;
 	}
-	fprintf(stderr, "pidcap: listening on %s%s, snapshot length %u bytes (%s)\n",
+	fprintf(stderr, "pidcap: listening on %s%s%s, snapshot length %u bytes (%s)\n",
 		app.opt.nifaces ? "selected interfaces" : "all interfaces",
-		app.opt.filter ? " with filter" : "", co.snaplen, pc_capture_method(app.cap));
+		app.opt.filter ? ", " : "", app.opt.filter ? where : "", co.snaplen,
+		pc_capture_method(app.cap));
 	if (pc_session_go(&app.ses, &app.opt, err, sizeof(err)))
 		goto fail;
 	if (run_loop(&app, app.ses.sigfd)) {

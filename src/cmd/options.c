@@ -10,6 +10,7 @@
 #include <string.h>
 #include "capture/capture.h"
 #include "cmd/options.h"
+#include "packet/pktfilter.h"
 
 enum {
 	OPT_JSON = 256,
@@ -35,7 +36,6 @@ enum {
 #define M_EXP (1u << PC_MODE_EXPORTER)
 #define M_ALL (M_CAP | M_TOP | M_EXP)
 
-static const char *const mode_names[] = { "pidcap", "pidcap top", "pidcap exporter" };
 
 /* What parsing an option does with its argument. */
 enum opt_kind {
@@ -189,11 +189,11 @@ void pc_options_usage(FILE *f, enum pc_mode mode)
 	size_t i;
 
 	if (mode == PC_MODE_TOP)
-		fprintf(f, "Usage: pidcap top [options] [-- COMMAND [ARGS...]]\n"
+		fprintf(f, "Usage: pidcap top [options] [expression] [-- COMMAND [ARGS...]]\n"
 			   "Live bandwidth per process (counted in the kernel), like nethogs but exact.\n"
 			   "Keys: see the help screen (h) in the view.\n\n");
 	else if (mode == PC_MODE_EXPORTER)
-		fprintf(f, "Usage: pidcap exporter [options]\n"
+		fprintf(f, "Usage: pidcap exporter [options] [expression]\n"
 			   "Serves per-process traffic counters to Prometheus at /metrics.\n\n");
 	else
 		fprintf(f, "Usage: pidcap [options] [pcap filter expression]\n"
@@ -493,11 +493,13 @@ static int read_filter_file(struct pc_options *o, char *err, size_t errlen)
 /* Options that do not go together. Returns 0 or -EINVAL. */
 static int check_combinations(const struct pc_options *o, char *err, size_t errlen)
 {
-	if (o->mode != PC_MODE_CAPTURE && o->filter) {
-		snprintf(err, errlen, "%s takes no filter expression ('%s')", mode_names[o->mode],
-			 o->filter);
+	struct pc_pktfilter *f;
+
+	/* an expression libpcap refuses is a usage error, in every mode */
+	if (o->filter && pc_pktfilter_new(&f, o->filter, 65535, err, errlen))
 		return -EINVAL;
-	}
+	if (o->filter)
+		pc_pktfilter_free(f);
 	if ((o->rotate_bytes || o->rotate_secs || o->ring_files) && !o->write_file) {
 		snprintf(err, errlen, "-C, -W and -G need -w FILE");
 		return -EINVAL;

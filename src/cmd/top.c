@@ -211,8 +211,8 @@ int pc_top_main(struct pc_options *opt)
 		goto fail;
 	}
 	if (opt->batch)
-		fprintf(stderr, "pidcap: listening on all interfaces, counting per process every %g s (%s)\n",
-			opt->delay, pc_capture_method(t.c.cap));
+		fprintf(stderr, "pidcap: listening on all interfaces%s, counting per process every "
+			"%g s (%s)\n", t.c.filter_where, opt->delay, pc_capture_method(t.c.cap));
 	else if (pc_topview_open(&t.view, opt->delay)) {
 		snprintf(err, sizeof(err), "cannot start the curses view (TERM=%s)",
 			 getenv("TERM") ? getenv("TERM") : "unset");

@@ -143,10 +143,11 @@ def test_unknown_interface():
     runtime_error(["-i", "nosuchif0"], ["nosuchif0"])
 
 
-def filter_error_test(words):
+def filter_error_test(words, mode=()):
+    """An expression libpcap refuses is a usage error (exit 2) with its message."""
     def test():
         want = h.libpcap_error(" ".join(words)) or "syntax error"
-        runtime_error(list(words), [want])
+        usage_test([*mode, *words], [want])()
     return test
 
 
@@ -211,9 +212,13 @@ def test_count():
 
 # ---- pcap filter expressions ------------------------------------------------
 
-def test_filter_udp_port():
+def filter_udp_port(wrapper=(), where="filter in the kernel"):
+    """Only 'udp and port B' of UDP to two ports and TCP noise, wherever the
+    filter runs; the start-up line says where."""
     b, c, a, noise = Child(), Child(), Child(), Child()
-    cap = Capture(PIDCAP, ["--json", "udp", "and", "port", str(b.port)])
+    cap = Capture(PIDCAP, ["--json", "udp", "and", "port", str(b.port)], wrapper=wrapper)
+    line = next((x for x in cap.errtext().splitlines() if "listening on" in x), "")
+    check(f", {where}" in line, f"start-up line does not say {where!r}: {line!r}")
     noise.start_tcp(n=30, interval=0.01)
     a.send((LO4, c.port), n=10)
     a.send((LO4, b.port), n=10)
@@ -226,6 +231,20 @@ def test_filter_udp_port():
     check(not bad, f"{len(bad)} records outside 'udp and port {b.port}': {show(bad)}")
     mine = [r for r in recs if r.get("dport") == b.port and r.get("pid") == a.pid]
     check(len(mine) == 10, f"{len(mine)} records of the 10 datagrams {a.pid} -> port {b.port}")
+
+
+def test_filter_udp_port():
+    filter_udp_port()
+
+
+def test_filter_kernel_refused():
+    """The kernel refusing the generated program (or the capture behind it)
+    moves the filter to user space, with the same packets."""
+    filter_udp_port(("env", "PIDCAP_BPF_REJECT=pc_filter"),
+                    "filter in user space (the kernel refused the generated program: ")
+    filter_udp_port(("env", "PIDCAP_BPF_REJECT=pc_egress_cont"),
+                    "filter in user space (the kernel refused pc_egress_cont: ")
+    filter_udp_port(("env", "PIDCAP_BPF_VARIANT=compat"))
 
 
 def test_filter_host():
@@ -632,11 +651,14 @@ TESTS = [
     ("unknown_interface", test_unknown_interface),
     ("invalid_filter_tcp_port", filter_error_test(["tcp", "port"])),
     ("invalid_filter_portt", filter_error_test(["portt", "80"])),
+    ("invalid_filter_top", filter_error_test(["tcp", "port"], ["top", "--batch"])),
+    ("invalid_filter_read", filter_error_test(["portt", "80"], ["-r", "/dev/null"])),
     ("pid_not_running", test_pid_not_running),
     ("no_privileges", test_no_privileges),
     ("no_btf", test_no_btf),
     ("count", test_count),
     ("filter_udp_port", test_filter_udp_port),
+    ("filter_kernel_refused", test_filter_kernel_refused),
     ("filter_host", test_filter_host),
     ("filter_ip6", test_filter_ip6),
     ("direction_out", test_direction_out),

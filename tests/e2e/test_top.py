@@ -132,6 +132,31 @@ def test_batch_json_accuracy():
     check(all(p["exited"] for p in exited), "children that ended are not marked exited")
 
 
+def test_batch_json_filter():
+    """`pidcap top ip6`: the expression runs in the kernel before the counters, so
+    the children of ::1 are counted exactly and those of 127.0.0.1 not at all; a
+    kernel that refuses it is an error (the counters cannot be filtered after)."""
+    cap = Capture(PIDCAP, ["top", "--batch", "--json", "-d", "0.5", "ip6"])
+    line = next((x for x in cap.errtext().splitlines() if "listening on" in x), "")
+    check(", filter in the kernel" in line, f"start-up line: {line!r}")
+    v6 = udp_exchange("::1", n=200, size=500)
+    v4 = udp_exchange("127.0.0.1", n=200, size=500)
+    time.sleep(1.2)
+    rc = cap.stop()
+    check(rc == 0, f"pidcap top exited {rc} after SIGINT: {cap.errtext()[-300:]!r}")
+    best = best_rows(snapshots(cap))
+    for pid, (tx, rx) in v6.items():
+        p = best.get(pid)
+        check(p and within(p["tx_payload"], tx) and within(p["rx_payload"], rx),
+              f"::1 child {pid}: {p and (p['tx_payload'], p['rx_payload'])}, did {tx} {rx}")
+    counted = [pid for pid in v4 if pid in best and best[pid]["tx_bytes"] + best[pid]["rx_bytes"]]
+    check(not counted, f"127.0.0.1 children counted despite 'ip6': {counted}")
+    rc, out, err = run(["env", "PIDCAP_BPF_REJECT=pc_filter", PIDCAP, "top", "--batch",
+                        "--backend", "ebpf", "-n", "1", "ip6"], timeout=30)
+    check(rc == 1 and "the kernel refused the generated program" in err,
+          f"refused filter: exit {rc}, stderr {err.strip()[-300:]!r}")
+
+
 def test_tcp_before_accept():
     """Data that arrives before the server's accept() returns counts for the server."""
     cap = Capture(PIDCAP, ["top", "--batch", "--json", "-d", "0.5"])
@@ -369,6 +394,7 @@ def test_top_errors():
 
 TESTS = [
     ("batch_json_accuracy", test_batch_json_accuracy),
+    ("batch_json_filter", test_batch_json_filter),
     ("batch_text_iterations", test_batch_text_iterations),
     ("command_follow", test_command_follow),
     ("curses_view", test_curses_view),
