@@ -648,6 +648,35 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	emit(skb, &hdr);
 }
 
+/* A listener older than pidcap has its owner in `seeds`, not in socket
+ * storage, so the connections it accepts would start with no copy of it
+ * (BPF_F_CLONE copies storage): at its first SYN or SYN-ACK, the seed
+ * becomes its storage, marked as a listener's, before any connection is
+ * cloned from it. Before the filter expression, which may drop these. */
+static __always_inline void adopt_listener_seed(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk, *l;
+	struct pc_owner *seed, *o;
+	__u64 key;
+
+	if (!sk)
+		return;
+	l = bpf_sk_fullsock(sk);
+	if (!l)
+		l = bpf_get_listener_sock(sk); /* a SYN-ACK's request socket */
+	if (!l || l->state != 10 /* TCP_LISTEN */ || bpf_sk_storage_get(&owners, l, 0, 0))
+		return;
+	key = (__u64)l;
+	seed = bpf_map_lookup_elem(&seeds, &key);
+	if (!seed)
+		return;
+	o = bpf_sk_storage_get(&owners, l, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return;
+	*o = *seed;
+	o->listener = 1;
+}
+
 /* With a filter expression, its program (generated in user space from
  * libpcap's classic BPF) runs first, before anything is read or reserved,
  * and tail-calls pc_egress_cont / pc_ingress_cont for the packets it
@@ -656,6 +685,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 SEC("cgroup_skb/egress")
 int pc_egress(struct __sk_buff *skb)
 {
+	adopt_listener_seed(skb);
 	if (settings.kfilter_on && settings.want_out)
 		bpf_tail_call(skb, &kfilter_out, PC_KF_FILTER);
 	capture(skb, PC_DIR_OUT);
@@ -692,6 +722,7 @@ int pc_egress_sender(struct __sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int pc_ingress(struct __sk_buff *skb)
 {
+	adopt_listener_seed(skb);
 	if (settings.kfilter_on && settings.want_in)
 		bpf_tail_call(skb, &kfilter_in, PC_KF_FILTER);
 	capture(skb, PC_DIR_IN);

@@ -27,7 +27,9 @@
 
 #define PRINT_SNAPLEN 256           /* enough for every header we decode */
 #define HOLD_NS (300ULL * 1000000)  /* wait for a claim at most this long */
-#define POLL_MS 50
+#define POLL_MS 50       /* while records come: the longest one waits for output */
+#define IDLE_POLL_MS 250 /* after a quiet second (20 empty polls): fewer wake-ups */
+#define QUIET_POLLS 20
 
 struct app {
 	struct pc_options opt;
@@ -188,6 +190,7 @@ static int run_loop(struct app *app, int sigfd)
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
 	int ep, n, i, err = 0;
 	uint64_t last_expire = pc_now_ns(), child_exit_ns = 0;
+	int quiet = 0, got_records; /* polls in a row that found no record */
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
@@ -197,7 +200,9 @@ static int run_loop(struct app *app, int sigfd)
 	ev.data.fd = pc_capture_fd(app->cap);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	while (!app->done) {
-		n = epoll_wait(ep, got, 4, POLL_MS);
+		n = epoll_wait(ep, got, 4,
+			       quiet >= QUIET_POLLS && !pc_holdq_len(app->holdq) ? IDLE_POLL_MS :
+										 POLL_MS);
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
 			break;
@@ -215,10 +220,12 @@ static int run_loop(struct app *app, int sigfd)
 		}
 		/* Always drain: the kernel batches wake-ups. */
 		app->rec_now_age = 0; /* a fresh clock for each batch */
-		if (pc_capture_consume(app->cap) < 0) {
+		got_records = pc_capture_consume(app->cap);
+		if (got_records < 0) {
 			err = -EIO;
 			break;
 		}
+		quiet = got_records ? 0 : quiet + 1;
 		/* wall-clock steps show in timestamps within a second */
 		app->printer.mono_to_real_ns = pc_wallclock_offset(&app->wall, pc_now_ns());
 		pc_holdq_flush(app->holdq, pc_now_ns(), 0);
