@@ -63,6 +63,7 @@ struct pc_procs {
 	struct pc_htab procs;   /* pid -> struct pc_entry */
 	struct pc_htab users;   /* uid -> struct pc_user */
 	struct pc_htab cgroups; /* cgroup id -> struct pc_cgroup */
+	struct pc_containers *cts; /* by cgroup id */
 	uint64_t (*clock)(void);
 	int cg_walked;
 	uint64_t cg_walk_ns;
@@ -99,6 +100,9 @@ int pc_procs_new(struct pc_procs **out, const char *proc_root,
 		err = -ENOMEM;
 		goto out;
 	}
+	err = pc_containers_new(&p->cts, "");
+	if (err)
+		goto out;
 	if (!cgroup2_root &&
 	    !pc_find_cgroup2(p->proc_root, found, sizeof(found)))
 		cgroup2_root = found;
@@ -191,6 +195,7 @@ void pc_procs_free(struct pc_procs *p)
 	free(p->users.slots);
 	cgroups_clear(p);
 	free(p->cgroups.slots);
+	pc_containers_free(p->cts);
 	free(p->proc_root);
 	free(p->cg_root);
 	free(p);
@@ -738,4 +743,38 @@ int pc_cgroup_id(struct pc_procs *p, const char *path, uint64_t *id)
 	cg_remember(p, *id, rel);
 out:
 	return err;
+}
+
+/* ---- containers ---- */
+
+int pc_procs_set_state_root(struct pc_procs *p, const char *root)
+{
+	struct pc_containers *cts;
+	int err = pc_containers_new(&cts, root);
+
+	if (err)
+		return err;
+	pc_containers_free(p->cts);
+	p->cts = cts;
+	return 0;
+}
+
+const struct pc_container *pc_container_of(struct pc_procs *p, uint64_t cgroup_id)
+{
+	if (!p || !cgroup_id)
+		return NULL;
+	return pc_containers_get(p->cts, cgroup_id, pc_cgroup_path(p, cgroup_id), p->clock());
+}
+
+int pc_container_cgroup_id(struct pc_procs *p, const char *want, int pod, uint64_t *id)
+{
+	char rel[PATH_MAX];
+	int err;
+
+	if (!p || !p->cg_root)
+		return -ENOENT;
+	err = pc_containers_find(p->cts, p->cg_root, want, pod, rel, sizeof(rel));
+	if (err)
+		return err;
+	return pc_cgroup_id(p, rel, id);
 }
