@@ -37,6 +37,8 @@ struct pc_options {
 	int uid_set;
 	uint32_t uid;           /* --uid */
 	char *cgroup;           /* --cgroup */
+	char *container;        /* --container NAME|ID-prefix */
+	char *pod;              /* --pod NAME */
 	char *filter;           /* pcap expression from the trailing arguments */
 	char **cmd;             /* after "--": command to start and follow */
 	char *write_file;       /* -w FILE ("-" = stdout): pcapng */
