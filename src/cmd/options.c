@@ -30,6 +30,7 @@ enum {
 	OPT_HOLD,
 	OPT_CONTAINER,
 	OPT_POD,
+	OPT_BY_CONTAINER,
 };
 
 #define M_CAP (1u << PC_MODE_CAPTURE)
@@ -184,6 +185,8 @@ static const struct pc_opt {
 	  .kind = K_STR, .off = F(listen) },
 	{ "by-exe", 0, OPT_BY_EXE, NULL, "exporter: one series per executable, not per pid", M_EXP,
 	  .kind = K_FLAG, .off = F(by_exe) },
+	{ "by-container", 0, OPT_BY_CONTAINER, NULL, "exporter: one series per container (processes outside containers: one series without container labels)", M_EXP,
+	  .kind = K_FLAG, .off = F(by_container) },
 	{ "grace", 1, OPT_GRACE, "SECONDS", "exporter: keep series of exited processes this long (default 300)", M_EXP,
 	  .kind = K_U32, .off = F(grace_secs), .min = 0, .max = 86400 * 7,
 	  .bad = "invalid --grace '%s': want seconds from 0 to 604800" },
@@ -521,6 +524,10 @@ static int check_combinations(const struct pc_options *o, char *err, size_t errl
 	if (o->write_file && !strcmp(o->write_file, "-") &&
 	    (o->rotate_bytes || o->rotate_secs || o->print)) {
 		snprintf(err, errlen, "-w - writes to stdout: it cannot rotate (-C, -G) or --print");
+		return -EINVAL;
+	}
+	if (o->by_exe && o->by_container) {
+		snprintf(err, errlen, "--by-exe and --by-container: choose one kind of series");
 		return -EINVAL;
 	}
 	if (!!o->cgroup + !!o->container + !!o->pod > 1) {

@@ -54,7 +54,8 @@ void pc_owner_describe(struct pc_procs *procs, const struct pc_owner *ow, int va
 			d->have_user = snprintf(d->user, sizeof(d->user), "%s", s) >= 0;
 	}
 	if (what & PC_DESC_CONTAINER) {
-		c = pc_container_of(procs, ow->cgroup_id);
+		/* a counting row has no cgroup id: the process's then */
+		c = pc_container_of(procs, ow->cgroup_id ? ow->cgroup_id : p ? p->cgroup_id : 0);
 		if (c) {
 			d->ct = *c;
 			d->have_container = 1;

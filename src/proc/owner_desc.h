@@ -17,7 +17,8 @@
 #define PC_DESC_PROCESS 1u    /* exe, cmdline, exited: the process cache */
 #define PC_DESC_CGROUP 2u     /* cgroup path of the record's cgroup id */
 #define PC_DESC_USER 4u       /* user name of the record's uid */
-#define PC_DESC_CONTAINER 16u /* container and pod of the record's cgroup id */
+#define PC_DESC_CONTAINER 16u /* container and pod of the record's cgroup id (with
+			       * PC_DESC_PROCESS and no id: the process's) */
 #define PC_DESC_ALL (PC_DESC_PROCESS | PC_DESC_CGROUP | PC_DESC_USER | PC_DESC_CONTAINER)
 /* The record's comm may be empty (a counting row): then it is no hint for
  * the cache, and the cache's comm is used. */
