@@ -276,6 +276,26 @@ static void load_cgroup(struct pc_procs *p, int dfd, struct pc_load *ld)
 	cg_remember(p, id, rel);
 }
 
+/* An exec event in a cgroup not known yet (a container that just
+ * started): its path from proc_root/PID/cgroup, so that no packet waits
+ * for the next walk of the mount (at most one a second). On the event
+ * path, once per new cgroup. */
+static void learn_cgroup(struct pc_procs *p, uint32_t pid, uint64_t cgroup_id)
+{
+	struct pc_load ld = { .cgroup_id = 0 };
+	char path[PATH_MAX];
+	int dfd;
+
+	if (!p->cg_root || pc_htab_get(&p->cgroups, cgroup_id) ||
+	    snprintf(path, sizeof(path), "%s/%u", p->proc_root, pid) >= (int)sizeof(path))
+		return;
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	load_cgroup(p, dfd, &ld);
+	close(dfd);
+}
+
 static int load_proc(struct pc_procs *p, uint32_t pid, struct pc_load *ld)
 {
 	char path[PATH_MAX], buf[PC_CMDLINE_MAX];
@@ -503,8 +523,10 @@ void pc_procs_exec(struct pc_procs *p, uint32_t pid, uint32_t ppid,
 	if (ppid)
 		e->pub.ppid = ppid;
 	e->pub.uid = uid;
-	if (cgroup_id)
+	if (cgroup_id) {
 		e->pub.cgroup_id = cgroup_id;
+		learn_cgroup(p, pid, cgroup_id);
+	}
 }
 
 void pc_procs_fork(struct pc_procs *p, uint32_t pid, uint32_t ppid,
