@@ -308,6 +308,22 @@ static void put_process(struct pc_printer *pr, const struct pc_packet *rec,
 			const struct pc_owner_desc *own, const struct pc_owner_desc *peer,
 			struct pc_sb *o);
 
+/* "eth0@web": an interface of another network namespace than pidcap's,
+ * named for the container of the packet's owner (live only: a file's
+ * namespaces are not this host's). */
+static void put_if_container(struct pc_printer *pr, const struct pc_packet *rec,
+			     const struct pc_owner_desc *own, struct pc_sb *o)
+{
+	if (!pr->procs || !own->known || !own->have_container || !own->ct.id[0] ||
+	    !rec->netns || rec->netns == pc_procs_netns(pr->procs))
+		return;
+	pc_sb_puts(o, "@");
+	if (own->ct.name[0])
+		put_text_str(o, own->ct.name, 1);
+	else
+		pc_sb_printf(o, "%.12s", own->ct.id);
+}
+
 static void format_text(struct pc_printer *pr, const struct pc_packet *rec, unsigned int flags,
 			const struct pc_owner_desc *own, const struct pc_owner_desc *peer,
 			struct pc_sb *o)
@@ -320,6 +336,7 @@ static void format_text(struct pc_printer *pr, const struct pc_packet *rec, unsi
 	/* tcpdump's columns: the interface in 5, the direction in 3 */
 	ifstart = o->len;
 	put_text_str(o, rec->ifname[0] ? rec->ifname : "?", 1);
+	put_if_container(pr, rec, own, o);
 	while (o->len < ifstart + 5 && pc_sb_room(o))
 		pc_sb_puts(o, " ");
 	if (!(flags & PC_FMT_NO_DIR))

@@ -64,6 +64,7 @@ struct pc_procs {
 	struct pc_htab users;   /* uid -> struct pc_user */
 	struct pc_htab cgroups; /* cgroup id -> struct pc_cgroup */
 	struct pc_containers *cts; /* by cgroup id */
+	uint64_t netns;            /* of proc_root/self, 0: not read yet */
 	uint64_t (*clock)(void);
 	int cg_walked;
 	uint64_t cg_walk_ns;
@@ -768,6 +769,19 @@ out:
 }
 
 /* ---- containers ---- */
+
+uint64_t pc_procs_netns(struct pc_procs *p)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!p)
+		return 0;
+	if (!p->netns && snprintf(path, sizeof(path), "%s/self/ns/net", p->proc_root) <
+				 (int)sizeof(path) && !stat(path, &st))
+		p->netns = st.st_ino;
+	return p->netns;
+}
 
 int pc_procs_set_state_root(struct pc_procs *p, const char *root)
 {

@@ -92,6 +92,10 @@ const char *pc_cgroup_path(struct pc_procs *p, uint64_t cgroup_id);
  * or relative to the cgroup2 root). Returns 0 or -ENOENT. */
 int pc_cgroup_id(struct pc_procs *p, const char *path, uint64_t *id);
 
+/* Inode of proc_root/self/ns/net (pidcap's network namespace), read once;
+ * 0 when unknown. */
+uint64_t pc_procs_netns(struct pc_procs *p);
+
 /* Prefix of the container runtimes' state directories ("" at creation: the
  * real ones), for tests. Returns 0 or -ENOMEM. */
 int pc_procs_set_state_root(struct pc_procs *p, const char *root);

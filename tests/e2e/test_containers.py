@@ -5,7 +5,7 @@ For: a real runtime (podman with runc, Debian 12) running three containers of
 a busybox-static image made here with `podman import`: A sends to B over the
 podman bridge, C talks with a server in this process on the bridge address.
 Checks that `pidcap --json` names the right container and process for every
-payload byte (0 wrong), that `--container` keeps exactly that container's
+payload byte (0 wrong), that text lines read eth0@NAME and nc[PID]@NAME, that `--container` keeps exactly that container's
 packets (live, and with -r from a -w file's keys), and that `top --batch
 --json` and the exporter (--by-container) count each container's bytes
 exactly as the capture saw them. Not for: the cgroup path and state-file
@@ -175,6 +175,7 @@ def run_scenario(tmp):
     caps = {
         "all": Pidcap(["--json", "-l"] + expr, tmp, "all"),
         "only_a": Pidcap(["--json", "-l", "--container", names["a"]] + expr, tmp, "only_a"),
+        "text_a": Pidcap(["-l", "--container", names["a"]] + expr, tmp, "text_a"),
         "write": Pidcap(["-w", pcfile] + expr, tmp, "write"),
         "top": Pidcap(["top", "--batch", "--json", "-d", "0.5"], tmp, "top", ready_out=True),
         "exp": Pidcap(["exporter", "--listen", "127.0.0.1:0", "--by-container"], tmp, "exp"),
@@ -273,6 +274,16 @@ def check_only_a(recs, ctx, what):
     check(sent >= N_AB, f"{what}: {sent} payload bytes sent, want {N_AB}")
 
 
+def test_text_names(ctx):
+    """Text lines: the interface in A's namespace is eth0@A, the process nc[PID]@A."""
+    a, pid = ctx["names"]["a"], ctx["pids"]["a"]
+    lines = [ln for ln in ctx["outs"]["text_a"].splitlines() if " IP " in ln]
+    check(lines, "no text lines for --container A")
+    bad = [ln for ln in lines if ln.split()[1] != f"eth0@{a}" or f"nc[{pid}]@{a}" not in ln]
+    check(not bad, f"{len(bad)} of {len(lines)} lines without eth0@{a} and nc[{pid}]@{a}: "
+          f"{bad[:2]}")
+
+
 def test_container_filter(ctx):
     """--container A keeps A's packets, all of them, live and with -r."""
     check_only_a(records(ctx["outs"]["only_a"]), ctx, "--container")
@@ -350,7 +361,8 @@ def main():
     ap.add_argument("--pidcap", default="build/pidcap")
     PIDCAP = os.path.abspath(ap.parse_args().pidcap)
     passed = failed = 0
-    tests = [test_json_names, test_container_filter, test_top_counts, test_exporter_counts]
+    tests = [test_json_names, test_text_names, test_container_filter, test_top_counts,
+             test_exporter_counts]
     tmp = tempfile.mkdtemp(prefix="pidcap-ct-")
     ctx = None
     try:
