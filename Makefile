@@ -19,7 +19,7 @@ endif
 CFLAGS   ?= -O2 -g
 # Flags the code needs, kept apart so that `make CFLAGS=...` cannot drop them.
 PC_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Ibpf -I$(OUT)
-PC_LDLIBS := -lbpf -lelf -lz -lpcap -lncurses -lmicrohttpd -lcap
+PC_LDLIBS := -lbpf -lelf -lz -lpcap -lncurses -lmicrohttpd -lcap -ljansson
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUT) -Ibpf
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -3,9 +3,9 @@
 # to benchmark (--bench).
 # Not for anything else: it only adds packages that are missing.
 set -eu
-PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps libncurses-dev libmicrohttpd-dev libcap-dev"
+PKGS="make gcc clang llvm libbpf-dev libpcap-dev bpftool libelf-dev zlib1g-dev pkg-config iproute2 python3 procps libncurses-dev libmicrohttpd-dev libcap-dev libjansson-dev"
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS libclang-rt-14-dev tmux tshark tcpdump prometheus qemu-system-x86 busybox-static cpio groff-base liburing-dev systemd debootstrap"
+	PKGS="$PKGS libclang-rt-14-dev tmux tshark tcpdump prometheus qemu-system-x86 busybox-static cpio groff-base liburing-dev systemd debootstrap podman runc"
 fi
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS iperf3 tcpdump nethogs"

@@ -96,6 +96,8 @@ static int refresh(struct exporter *e)
 		l.exe_name = e->info.exe_name;
 		l.command = cmd;
 		l.owner = e->info.have_user ? e->info.user : owner;
+		l.container_id = e->info.ct_id;
+		l.container_name = e->info.ct_name;
 		err = pc_prom_observe(e->prom, rows[i].pid, &l, rows[i].exited, &rows[i].t, now);
 		if (err)
 			break;
@@ -483,7 +485,11 @@ int pc_exporter_main(struct pc_options *opt)
 		goto out;
 	}
 	v6 = spec[0] == '[';
-	if (pc_prom_new(&e->prom, opt->by_exe, opt->grace_secs * 1000000000ULL, MAX_SERIES)) {
+	if (pc_prom_new(&e->prom,
+			opt->by_container ? PC_PROM_BY_CONTAINER :
+			opt->by_exe	  ? PC_PROM_BY_EXE :
+					    PC_PROM_BY_PID,
+			opt->grace_secs * 1000000000ULL, MAX_SERIES)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -507,7 +513,8 @@ int pc_exporter_main(struct pc_options *opt)
 	e->listen_fd = -1; /* MHD closes it */
 	fprintf(stderr, "pidcap: exporter listening on http://%s/metrics%s (%s%s)\n", where,
 		e->c.filter_where, pc_capture_method(e->c.cap),
-		opt->by_exe ? ", series per executable" : "");
+		opt->by_container ? ", series per container" :
+		opt->by_exe	  ? ", series per executable" : "");
 	if (pc_session_drop_privileges(&e->c.ses, err, sizeof(err)))
 		goto fail;
 	if (pc_session_go(&e->c.ses, opt, err, sizeof(err)))

@@ -61,6 +61,13 @@ static int who_ok(const struct pc_options *o, const struct pc_meta_who *w)
 		return 0;
 	if (o->cgroup && (!w->has_cgroup || !cgroup_under(w->cgroup, o->cgroup)))
 		return 0;
+	/* the recorded keys: a name, or a prefix of the id */
+	if (o->container && (!w->has_container || (strcmp(w->ct.name, o->container) &&
+						   (!w->ct.id[0] || strncmp(w->ct.id, o->container,
+									 strlen(o->container))))))
+		return 0;
+	if (o->pod && (!w->has_container || strcmp(w->ct.pod, o->pod)))
+		return 0;
 	return 1;
 }
 
@@ -77,7 +84,7 @@ static int on_packet(void *ctx, const struct pc_capfile_pkt *p)
 		return 0;
 	if (!pc_pktfilter_match(off->filter, p->ip, p->rec->caplen, p->rec->len))
 		return 0;
-	if ((o->npids || o->comm || o->uid_set || o->cgroup) &&
+	if ((o->npids || o->comm || o->uid_set || o->cgroup || o->container || o->pod) &&
 	    !(p->meta && (who_ok(o, &p->meta->owner) || who_ok(o, &p->meta->peer))))
 		return 0;
 	if (!p->meta && !off->st.pidcap_section) {

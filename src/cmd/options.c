@@ -29,6 +29,9 @@ enum {
 	OPT_BACKEND,
 	OPT_TSPREC,
 	OPT_HOLD,
+	OPT_CONTAINER,
+	OPT_POD,
+	OPT_BY_CONTAINER,
 };
 
 #define M_CAP (1u << PC_MODE_CAPTURE)
@@ -157,6 +160,12 @@ static const struct pc_opt {
 	  .bad = "invalid uid '%s' for --uid: want a number" },
 	{ "cgroup", 1, OPT_CGROUP, "PATH", "only packets of processes in cgroup v2 PATH", M_ALL,
 	  .kind = K_STR, .off = F(cgroup) },
+	{ "container", 1, OPT_CONTAINER, "NAME|ID", "only packets of the container named NAME or whose id starts with ID (running at start-up)", M_ALL,
+	  .kind = K_STR, .off = F(container), .min = 1, .max = 255,
+	  .bad = "invalid --container '%s': want a name or an id prefix of 1 to 255 characters" },
+	{ "pod", 1, OPT_POD, "NAME", "only packets of the Kubernetes pod NAME (running at start-up)", M_ALL,
+	  .kind = K_STR, .off = F(pod), .min = 1, .max = 255,
+	  .bad = "invalid --pod '%s': want a pod name of 1 to 255 characters" },
 	{ "help", 0, OPT_HELP, NULL, "show this help and exit", M_ALL,
 	  .kind = K_CODE },
 	{ "version", 0, OPT_VERSION, NULL, "show the version and exit", M_ALL,
@@ -176,6 +185,8 @@ static const struct pc_opt {
 	  .kind = K_STR, .off = F(listen) },
 	{ "by-exe", 0, OPT_BY_EXE, NULL, "exporter: one series per executable, not per pid", M_EXP,
 	  .kind = K_FLAG, .off = F(by_exe) },
+	{ "by-container", 0, OPT_BY_CONTAINER, NULL, "exporter: one series per container (processes outside containers: one series without container labels)", M_EXP,
+	  .kind = K_FLAG, .off = F(by_container) },
 	{ "grace", 1, OPT_GRACE, "SECONDS", "exporter: keep series of exited processes this long (default 300)", M_EXP,
 	  .kind = K_U32, .off = F(grace_secs), .min = 0, .max = 86400 * 7,
 	  .bad = "invalid --grace '%s': want seconds from 0 to 604800" },
@@ -517,6 +528,15 @@ static int check_combinations(const struct pc_options *o, char *err, size_t errl
 		snprintf(err, errlen, "-w - writes to stdout: it cannot rotate (-C, -G) or --print");
 		return -EINVAL;
 	}
+	if (o->by_exe && o->by_container) {
+		snprintf(err, errlen, "--by-exe and --by-container: choose one kind of series");
+		return -EINVAL;
+	}
+	if (!!o->cgroup + !!o->container + !!o->pod > 1) {
+		snprintf(err, errlen, "--cgroup, --container and --pod each select the one cgroup "
+				      "the kernel filters on: use one of them");
+		return -EINVAL;
+	}
 	if (o->read_file && (o->write_file || o->cmd)) {
 		snprintf(err, errlen, "-r reads a file: it does not go with -w or -- COMMAND");
 		return -EINVAL;
@@ -590,6 +610,8 @@ void pc_options_free(struct pc_options *o)
 	free(o->pids);
 	free(o->comm);
 	free(o->cgroup);
+	free(o->container);
+	free(o->pod);
 	free(o->filter);
 	free(o->write_file);
 	free(o->read_file);

@@ -37,6 +37,8 @@ struct pc_options {
 	int uid_set;
 	uint32_t uid;           /* --uid */
 	char *cgroup;           /* --cgroup */
+	char *container;        /* --container NAME|ID-prefix */
+	char *pod;              /* --pod NAME */
 	char *filter;           /* pcap expression from the trailing arguments */
 	char **cmd;             /* after "--": command to start and follow */
 	char *write_file;       /* -w FILE ("-" = stdout): pcapng */
@@ -51,6 +53,7 @@ struct pc_options {
 	int batch;              /* top --batch */
 	char *listen;           /* exporter --listen ADDR:PORT */
 	int by_exe;             /* exporter --by-exe */
+	int by_container;       /* exporter --by-container */
 	uint32_t grace_secs;    /* exporter --grace */
 	int backend;            /* --backend: enum pc_backend (capture/capture.h) */
 	int quiet;              /* -q */

@@ -20,7 +20,7 @@
 
 /* Longest line: every string below is bounded (exe 511, cmdline 1023,
  * cgroup 511, user 63 bytes) and escaping grows a byte to 6 at most. */
-#define PC_LINE_MAX 32768
+#define PC_LINE_MAX 65536
 
 static void put_u(struct pc_sb *o, uint64_t v)
 {
@@ -66,6 +66,12 @@ static void put_json_str(struct pc_sb *o, const char *s)
 	pc_sb_printf(o, "\"");
 }
 
+/* A string that is null when unknown or empty. */
+static void put_json_opt(struct pc_sb *o, int have, const char *s)
+{
+	put_json_str(o, have && s[0] ? s : NULL);
+}
+
 static void put_text_str(struct pc_sb *o, const char *s, int space_too)
 {
 	if (o->len + 1 < o->cap)
@@ -105,14 +111,21 @@ static void clip(struct pc_owner_desc *w)
 		cut_to(w->cgroup, 511);
 	if (w->have_user)
 		cut_to(w->user, 63);
+	if (w->have_container) {
+		cut_to(w->ct.name, 127);
+		cut_to(w->ct.image, 255);
+		cut_to(w->ct.pod, 127);
+		cut_to(w->ct.pod_ns, 63);
+	}
 }
 
-/* detail: also exe, cmdline, cgroup and user (JSON owner, -v). */
+/* detail: also exe, cmdline, cgroup and user (JSON owner, -v); the
+ * container always (the text line's "@name"). */
 static void resolve(struct pc_printer *pr, const struct pc_owner *ow, int valid, uint64_t now,
 		    int detail, struct pc_owner_desc *w)
 {
 	/* a plain text line names comm[pid] only: skip the cache */
-	pc_owner_describe(pr->procs, ow, valid, now, detail ? PC_DESC_ALL : 0, w);
+	pc_owner_describe(pr->procs, ow, valid, now, detail ? PC_DESC_ALL : PC_DESC_CONTAINER, w);
 	clip(w);
 }
 
@@ -122,6 +135,22 @@ static void put_who_text(struct pc_sb *o, const struct pc_owner_desc *w)
 	pc_sb_puts(o, "[");
 	put_u(o, w->pid);
 	pc_sb_puts(o, "]");
+	/* "@name", or the short id of a container without a name */
+	if (w->have_container && w->ct.id[0]) {
+		pc_sb_puts(o, "@");
+		if (w->ct.name[0])
+			put_text_str(o, w->ct.name, 1);
+		else
+			pc_sb_printf(o, "%.12s", w->ct.id);
+	}
+}
+
+static void put_kv(struct pc_sb *o, const char *prefix, const char *key, const char *v)
+{
+	if (!v[0])
+		return;
+	pc_sb_printf(o, " %s%s=", prefix, key);
+	put_readable(o, v);
 }
 
 static void put_who_detail(struct pc_sb *o, const char *prefix, const struct pc_owner_desc *w)
@@ -146,6 +175,14 @@ static void put_who_detail(struct pc_sb *o, const char *prefix, const struct pc_
 	if (w->have_cgroup) {
 		pc_sb_printf(o, " %scgroup=", prefix);
 		put_readable(o, w->cgroup);
+	}
+	if (w->have_container) {
+		if (w->ct.id[0])
+			pc_sb_printf(o, " %scontainer_id=%.12s", prefix, w->ct.id);
+		put_kv(o, prefix, "container_name", w->ct.name);
+		put_kv(o, prefix, "container_image", w->ct.image);
+		put_kv(o, prefix, "pod", w->ct.pod);
+		put_kv(o, prefix, "pod_namespace", w->ct.pod_ns);
 	}
 }
 
@@ -271,6 +308,22 @@ static void put_process(struct pc_printer *pr, const struct pc_packet *rec,
 			const struct pc_owner_desc *own, const struct pc_owner_desc *peer,
 			struct pc_sb *o);
 
+/* "eth0@web": an interface of another network namespace than pidcap's,
+ * named for the container of the packet's owner (live only: a file's
+ * namespaces are not this host's). */
+static void put_if_container(struct pc_printer *pr, const struct pc_packet *rec,
+			     const struct pc_owner_desc *own, struct pc_sb *o)
+{
+	if (!pr->procs || !own->known || !own->have_container || !own->ct.id[0] ||
+	    !rec->netns || rec->netns == pc_procs_netns(pr->procs))
+		return;
+	pc_sb_puts(o, "@");
+	if (own->ct.name[0])
+		put_text_str(o, own->ct.name, 1);
+	else
+		pc_sb_printf(o, "%.12s", own->ct.id);
+}
+
 static void format_text(struct pc_printer *pr, const struct pc_packet *rec, unsigned int flags,
 			const struct pc_owner_desc *own, const struct pc_owner_desc *peer,
 			struct pc_sb *o)
@@ -283,6 +336,7 @@ static void format_text(struct pc_printer *pr, const struct pc_packet *rec, unsi
 	/* tcpdump's columns: the interface in 5, the direction in 3 */
 	ifstart = o->len;
 	put_text_str(o, rec->ifname[0] ? rec->ifname : "?", 1);
+	put_if_container(pr, rec, own, o);
 	while (o->len < ifstart + 5 && pc_sb_room(o))
 		pc_sb_puts(o, " ");
 	if (!(flags & PC_FMT_NO_DIR))
@@ -349,7 +403,9 @@ static void put_json_who(struct pc_sb *o, const char *prefix, const struct pc_ow
 			     prefix);
 		if (full)
 			pc_sb_printf(o, ",\"uid\":null,\"user\":null,\"exe\":null,\"cmdline\":null,"
-					"\"cgroup\":null");
+					"\"cgroup\":null,\"container_id\":null,"
+					"\"container_name\":null,\"container_image\":null,"
+					"\"pod\":null,\"pod_namespace\":null");
 		return;
 	}
 	pc_sb_puts(o, ",\"");
@@ -377,6 +433,16 @@ static void put_json_who(struct pc_sb *o, const char *prefix, const struct pc_ow
 	put_json_str(o, w->have_cmdline ? w->cmdline : NULL);
 	pc_sb_printf(o, ",\"cgroup\":");
 	put_json_str(o, w->have_cgroup ? w->cgroup : NULL);
+	pc_sb_puts(o, ",\"container_id\":");
+	put_json_opt(o, w->have_container, w->ct.id);
+	pc_sb_puts(o, ",\"container_name\":");
+	put_json_opt(o, w->have_container, w->ct.name);
+	pc_sb_puts(o, ",\"container_image\":");
+	put_json_opt(o, w->have_container, w->ct.image);
+	pc_sb_puts(o, ",\"pod\":");
+	put_json_opt(o, w->have_container, w->ct.pod);
+	pc_sb_puts(o, ",\"pod_namespace\":");
+	put_json_opt(o, w->have_container, w->ct.pod_ns);
 }
 
 /* The owner's JSON keys (pid ... cgroup) for the last few owners: escaping
@@ -384,7 +450,7 @@ static void put_json_who(struct pc_sb *o, const char *prefix, const struct pc_ow
  * from few processes at a time. An entry lives 1 s, so that what the
  * process cache learns later (exec, exe) shows within a second. */
 #define WHO_SLOTS 8
-#define WHO_TEXT_MAX 16384 /* > 6 * (511 + 1023 + 511 + 63) + keys */
+#define WHO_TEXT_MAX 20480 /* > 6 * (511 + 1023 + 511 + 63 + 64 + 127 + 255 + 127 + 63) + keys */
 #define WHO_MAX_AGE_NS 1000000000ULL
 
 struct who_slot {
@@ -522,6 +588,7 @@ void pc_print_packet(struct pc_printer *pr, const struct pc_packet *rec, uint64_
 static void resolve_meta(const struct pc_meta_who *mw, struct pc_owner_desc *w)
 {
 	w->known = w->have_exe = w->have_cmdline = w->have_cgroup = w->have_user = 0;
+	w->have_container = 0;
 	w->exited = 0;
 	w->uid_unknown = 0;
 	w->pid = w->tid = w->uid = 0;
@@ -542,6 +609,10 @@ static void resolve_meta(const struct pc_meta_who *mw, struct pc_owner_desc *w)
 		w->have_cgroup = snprintf(w->cgroup, sizeof(w->cgroup), "%s", mw->cgroup) >= 0;
 	if (mw->has_user)
 		w->have_user = snprintf(w->user, sizeof(w->user), "%s", mw->user) >= 0;
+	if (mw->has_container) {
+		w->have_container = 1;
+		w->ct = mw->ct;
+	}
 	clip(w);
 }
 

@@ -23,10 +23,11 @@ struct series {
 	struct series *next;         /* hash chain */
 	struct series *prev_all, *next_all; /* creation order, for rendering */
 	uint64_t hash;
-	char *key;                   /* pid \n exe \n cmd \n owner, escaped; then
-				      * the three values again, NUL-terminated */
-	uint32_t pid;                /* 0 with by_exe */
+	char *key;                   /* pid \n exe \n cmd \n owner \n ctid \n ctname,
+				      * escaped; then the values again, NUL-terminated */
+	uint32_t pid;                /* 0 unless by pid */
 	char *exe, *cmd, *owner;     /* escaped, point after the key */
+	char *ctid, *ctname;
 	uint64_t val[NVALS];
 	size_t refs;                 /* tracks pointing here */
 	size_t live;                 /* of which not exited */
@@ -43,7 +44,7 @@ struct track {
 };
 
 struct pc_prom {
-	int by_exe;
+	int by;
 	uint64_t grace_ns;
 	size_t max_series, nseries;
 	uint64_t overflow;
@@ -116,14 +117,14 @@ size_t pc_prom_escape(char *dst, size_t dstsz, const char *src, size_t srclen)
 	return o;
 }
 
-int pc_prom_new(struct pc_prom **out, int by_exe, uint64_t grace_ns, size_t max_series)
+int pc_prom_new(struct pc_prom **out, int by, uint64_t grace_ns, size_t max_series)
 {
 	struct pc_prom *p = calloc(1, sizeof(*p));
 
 	*out = NULL;
 	if (!p)
 		return -ENOMEM;
-	p->by_exe = by_exe;
+	p->by = by;
 	p->grace_ns = grace_ns;
 	p->max_series = max_series;
 	*out = p;
@@ -169,33 +170,41 @@ void pc_prom_free(struct pc_prom *p)
 	free(p);
 }
 
-/* The series for these labels (and pid unless by_exe), created if new;
+/* An escaped label value; "" for NULL or when not wanted. */
+static size_t label(char *dst, const char *s, int want)
+{
+	dst[0] = 0;
+	return want && s ? pc_prom_escape(dst, LABEL_MAX, s, strlen(s)) : 0;
+}
+
+/* The series for these labels (and pid when by pid), created if new;
  * NULL when out of memory or past max_series. */
 static struct series *get_series(struct pc_prom *p, uint32_t pid, const struct pc_prom_labels *l)
 {
-	char exe[LABEL_MAX], cmd[LABEL_MAX], owner[LABEL_MAX], pidbuf[16];
-	size_t le, lc, lo, lp, klen;
+	char exe[LABEL_MAX], cmd[LABEL_MAX], owner[LABEL_MAX], ctid[LABEL_MAX],
+		ctname[LABEL_MAX], pidbuf[16];
+	int by_pid = p->by == PC_PROM_BY_PID, process = p->by != PC_PROM_BY_CONTAINER;
+	size_t le, lc, lo, lp, li, ln, klen;
 	struct series *s;
 	uint64_t h;
 	char *k;
 
-	le = pc_prom_escape(exe, sizeof(exe), l->exe_name ? l->exe_name : "",
-			    l->exe_name ? strlen(l->exe_name) : 0);
-	lc = p->by_exe ? 0 : pc_prom_escape(cmd, sizeof(cmd), l->command ? l->command : "",
-					    l->command ? strlen(l->command) : 0);
-	if (p->by_exe)
-		cmd[0] = 0;
-	lo = pc_prom_escape(owner, sizeof(owner), l->owner ? l->owner : "",
-			    l->owner ? strlen(l->owner) : 0);
-	lp = p->by_exe ? 0 : (size_t)snprintf(pidbuf, sizeof(pidbuf), "%" PRIu32, pid);
-	if (p->by_exe)
+	le = label(exe, l->exe_name, process);
+	lc = label(cmd, l->command, by_pid);
+	lo = label(owner, l->owner, process);
+	li = label(ctid, l->container_id, 1);
+	/* a name without an id is not shown: no series of its own either */
+	ln = label(ctname, l->container_name, li > 0);
+	lp = by_pid ? (size_t)snprintf(pidbuf, sizeof(pidbuf), "%" PRIu32, pid) : 0;
+	if (!by_pid)
 		pidbuf[0] = 0;
-	/* key: pid \n exe \n cmd \n owner (escaped values hold no newline) */
-	klen = lp + 1 + le + 1 + lc + 1 + lo;
+	/* key: pid \n exe \n cmd \n owner \n ctid \n ctname (escaped values
+	 * hold no newline) */
+	klen = lp + 1 + le + 1 + lc + 1 + lo + 1 + li + 1 + ln;
 	k = malloc(2 * (klen + 1));
 	if (!k)
 		return NULL;
-	snprintf(k, klen + 1, "%s\n%s\n%s\n%s", pidbuf, exe, cmd, owner);
+	snprintf(k, klen + 1, "%s\n%s\n%s\n%s\n%s\n%s", pidbuf, exe, cmd, owner, ctid, ctname);
 	h = pc_hash_bytes(k, klen);
 	for (s = p->buckets[h % SERIES_BUCKETS]; s; s = s->next)
 		if (s->hash == h && !strcmp(s->key, k)) {
@@ -220,7 +229,9 @@ static struct series *get_series(struct pc_prom *p, uint32_t pid, const struct p
 	s->exe = k + klen + 1 + lp + 1;
 	s->cmd = s->exe + le + 1;
 	s->owner = s->cmd + lc + 1;
-	s->exe[le] = s->cmd[lc] = 0;
+	s->ctid = s->owner + lo + 1;
+	s->ctname = s->ctid + li + 1;
+	s->exe[le] = s->cmd[lc] = s->owner[lo] = s->ctid[li] = 0;
 	s->next = p->buckets[h % SERIES_BUCKETS];
 	p->buckets[h % SERIES_BUCKETS] = s;
 	s->prev_all = p->last;
@@ -390,16 +401,19 @@ static void series_family(struct pc_sb *b, const struct pc_prom *p, const char *
 
 	for (s = p->first; s; s = s->next_all) {
 		for (d = 0; d < 2; d++) {
-			pc_sb_printf(b, "%s{network_io_direction=\"%s\",", name,
+			pc_sb_printf(b, "%s{network_io_direction=\"%s\"", name,
 				     d ? "receive" : "transmit");
-			if (!p->by_exe)
+			if (p->by == PC_PROM_BY_PID)
 				pc_sb_printf(b,
-					     "process_pid=\"%" PRIu32 "\",process_command=\"%s\",",
+					     ",process_pid=\"%" PRIu32 "\",process_command=\"%s\"",
 					     s->pid, s->cmd);
-			pc_sb_printf(b,
-				     "process_executable_name=\"%s\",process_owner=\"%s\"} %" PRIu64
-				     "\n",
-				     s->exe, s->owner, s->val[d ? rx_idx : tx_idx]);
+			if (p->by != PC_PROM_BY_CONTAINER)
+				pc_sb_printf(b, ",process_executable_name=\"%s\",process_owner=\"%s\"",
+					     s->exe, s->owner);
+			if (s->ctid[0])
+				pc_sb_printf(b, ",container_id=\"%s\",container_name=\"%s\"", s->ctid,
+					     s->ctname);
+			pc_sb_printf(b, "} %" PRIu64 "\n", s->val[d ? rx_idx : tx_idx]);
 		}
 	}
 }

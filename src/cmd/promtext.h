@@ -14,6 +14,15 @@ struct pc_prom_labels {
 	const char *exe_name; /* process_executable_name: basename of exe */
 	const char *command;  /* process_command: argv[0] */
 	const char *owner;    /* process_owner: user name */
+	const char *container_id;   /* container_id (OpenTelemetry container.id) */
+	const char *container_name; /* container_name (container.name) */
+};
+
+/* What one series stands for. */
+enum pc_prom_by {
+	PC_PROM_BY_PID = 0,   /* a process: pid, command, executable, owner */
+	PC_PROM_BY_EXE = 1,   /* --by-exe: executable name and owner */
+	PC_PROM_BY_CONTAINER, /* --by-container: the container (none: no labels) */
 };
 
 /* pidcap's own counters, summed from the kernel's per-CPU counters. */
@@ -30,10 +39,12 @@ struct pc_prom_self {
 
 struct pc_prom;
 
-/* by_exe: one series per (executable name, owner) instead of per pid.
+/* by (enum pc_prom_by): one series per pid, per (executable name, owner)
+ * or per container; the container labels go with every series whose
+ * process is in a container, and are left out for the others.
  * grace_ns: how long series of exited processes stay. max_series bounds
  * memory: past it new series are not created (and counted). */
-int pc_prom_new(struct pc_prom **out, int by_exe, uint64_t grace_ns, size_t max_series);
+int pc_prom_new(struct pc_prom **out, int by, uint64_t grace_ns, size_t max_series);
 void pc_prom_free(struct pc_prom *p);
 
 /* One flowtab update: pc_prom_begin, then pc_prom_observe for every row

@@ -49,24 +49,54 @@ static int check_pids(const struct pc_options *opt, char *err, size_t errlen)
 	return 0;
 }
 
-static int setup_cgroup_filter(const struct pc_options *opt, struct pc_procs *procs,
-			       struct pc_capture_opts *co, char *err, size_t errlen)
+/* The kernel filters on co->cgroup_id and its descendants: the level
+ * (depth below the root) of that id goes with it. */
+static void set_cgroup_filter(struct pc_procs *procs, struct pc_capture_opts *co)
 {
 	const char *s;
 	int level = 0;
 
-	if (pc_cgroup_id(procs, opt->cgroup, &co->cgroup_id)) {
-		snprintf(err, errlen,
-			 "no cgroup v2 '%s' (--cgroup wants a path below the cgroup2 mount)",
-			 opt->cgroup);
-		return -ENOENT;
-	}
 	s = pc_cgroup_path(procs, co->cgroup_id);
 	for (; s && *s; s++)
 		if (*s == '/' && s[1])
 			level++;
 	co->cgroup_set = 1;
 	co->cgroup_level = level;
+}
+
+static int setup_cgroup_filter(const struct pc_options *opt, struct pc_procs *procs,
+			       struct pc_capture_opts *co, char *err, size_t errlen)
+{
+	if (pc_cgroup_id(procs, opt->cgroup, &co->cgroup_id)) {
+		snprintf(err, errlen,
+			 "no cgroup v2 '%s' (--cgroup wants a path below the cgroup2 mount)",
+			 opt->cgroup);
+		return -ENOENT;
+	}
+	set_cgroup_filter(procs, co);
+	return 0;
+}
+
+/* --container and --pod: the cgroup of a container or pod that runs now.
+ * One that starts later has no cgroup yet, so it is an error here rather
+ * than a filter that would never match. */
+static int setup_container_filter(const struct pc_options *opt, struct pc_procs *procs,
+				  struct pc_capture_opts *co, char *err, size_t errlen)
+{
+	const char *want = opt->pod ? opt->pod : opt->container;
+	const char *what = opt->pod ? "pod" : "container";
+	int ret = pc_container_cgroup_id(procs, want, !!opt->pod, &co->cgroup_id);
+
+	if (ret == -EEXIST)
+		snprintf(err, errlen, "'%s' starts the ids of several containers (--container): "
+				      "give more of the id, or the name", want);
+	else if (ret)
+		snprintf(err, errlen, "no running %s '%s' (--%s wants the name%s of a %s "
+				      "that runs when pidcap starts)",
+			 what, want, what, opt->pod ? "" : " or an id prefix", what);
+	if (ret)
+		return ret == -EEXIST ? -EEXIST : -ENOENT;
+	set_cgroup_filter(procs, co);
 	return 0;
 }
 
@@ -135,6 +165,11 @@ int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
 	}
 	if (opt->cgroup) {
 		ret = setup_cgroup_filter(opt, procs, co, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (opt->container || opt->pod) {
+		ret = setup_container_filter(opt, procs, co, err, errlen);
 		if (ret)
 			return ret;
 	}

@@ -117,8 +117,8 @@ void pc_row_info(struct pc_procs *procs, const struct pc_proc_row *row, uint64_t
 	memset(out, 0, sizeof(*out));
 	memcpy(out->comm, row->comm, PC_COMM_LEN);
 	memcpy(ow.comm, row->comm, PC_COMM_LEN);
-	pc_owner_describe(procs, &ow, 1, now_ns, PC_DESC_PROCESS | PC_DESC_USER | PC_DESC_CACHE_COMM,
-			  &d);
+	pc_owner_describe(procs, &ow, 1, now_ns,
+			  PC_DESC_PROCESS | PC_DESC_USER | PC_DESC_CACHE_COMM | PC_DESC_CONTAINER, &d);
 	if (d.known) {
 		memcpy(out->comm, d.comm, sizeof(out->comm));
 		if (d.have_exe)
@@ -128,6 +128,13 @@ void pc_row_info(struct pc_procs *procs, const struct pc_proc_row *row, uint64_t
 				snprintf(out->cmdline, sizeof(out->cmdline), "%s", d.cmdline) >= 0;
 		if (d.have_user)
 			out->have_user = snprintf(out->user, sizeof(out->user), "%s", d.user) >= 0;
+		if (d.have_container && d.ct.id[0]) {
+			memcpy(out->ct_id, d.ct.id, sizeof(out->ct_id));
+			snprintf(out->ct_name, sizeof(out->ct_name), "%s", d.ct.name);
+			snprintf(out->ct_label, sizeof(out->ct_label), "%.*s",
+				 d.ct.name[0] ? (int)sizeof(out->ct_label) : 12,
+				 d.ct.name[0] ? d.ct.name : d.ct.id);
+		}
 	}
 	out->exe_name = out->comm;
 	if (out->have_exe) {
@@ -220,7 +227,7 @@ void pc_snapshot_text(FILE *f, const struct pc_snapshot *s)
 		if (lim[0])
 			fprintf(f, "%s\n", lim);
 	}
-	fprintf(f, "PID USER COMM SENT/s RECV/s SENT RECV PACKETS STATE COMMAND\n");
+	fprintf(f, "PID USER COMM SENT/s RECV/s SENT RECV PACKETS STATE CONTAINER COMMAND\n");
 	for (i = 0; i < s->nrows; i++) {
 		const struct pc_proc_row *r = &s->rows[i];
 
@@ -239,6 +246,8 @@ void pc_snapshot_text(FILE *f, const struct pc_snapshot *s)
 		fprintf(f, " %.0f %.0f %" PRIu64 " %" PRIu64 " %" PRIu64 " %s ", r->t.tx_rate,
 			r->t.rx_rate, r->t.tx_bytes, r->t.rx_bytes, r->t.tx_packets + r->t.rx_packets,
 			r->exited ? "exited" : "running");
+		text_str(f, info->ct_label[0] ? info->ct_label : "-", 1);
+		fputc(' ', f);
 		if (info->have_cmdline && strlen(info->cmdline) > TEXT_CMDLINE_MAX)
 			strcpy(info->cmdline + TEXT_CMDLINE_MAX - 3, "...");
 		text_str(f, info->have_cmdline ? info->cmdline : "-", 0);
@@ -313,6 +322,10 @@ void pc_snapshot_json(FILE *f, const struct pc_snapshot *s)
 		json_str(f, info->exe, info->have_exe);
 		fputs(",\"cmdline\":", f);
 		json_str(f, info->cmdline, info->have_cmdline);
+		fputs(",\"container_id\":", f);
+		json_str(f, info->ct_id, info->ct_id[0]);
+		fputs(",\"container_name\":", f);
+		json_str(f, info->ct_name, info->ct_name[0]);
 		fprintf(f, ",\"exited\":%s,", r->exited ? "true" : "false");
 		json_traffic(f, &r->t);
 		fputs(",\"connections\":[", f);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "capture/flowtab.h"
+#include "proc/container.h"
 
 struct pc_procs;
 
@@ -39,6 +40,9 @@ void pc_fmt_endpoint(char *dst, size_t n, uint8_t family, uint8_t proto, const u
 struct pc_row_info {
 	int have_exe, have_cmdline, have_user;
 	char comm[PC_COMM_LEN + 1];
+	char ct_id[PC_CT_ID_LEN + 1];   /* "" outside a container */
+	char ct_name[256];              /* "" when unknown */
+	char ct_label[256];             /* for a column: the name, else 12 hex digits of the id */
 	char exe[1024], cmdline[4097], user[64];
 	const char *exe_name;           /* basename of exe, else comm */
 };

@@ -209,20 +209,21 @@ static void escaped(char *dst, size_t n, const char *s)
 }
 
 /* Column widths that fit the terminal; COMMAND takes what is left. */
-static void widths(int *userw, int *progw)
+static void widths(int *userw, int *progw, int *ctw)
 {
 	*userw = COLS >= 100 ? 8 : 6;
 	*progw = COLS >= 100 ? 15 : 12;
+	*ctw = COLS >= 100 ? 12 : 9;
 }
 
 static void draw_process(struct pc_topview *v, int y, const struct pc_proc_row *r, int selected)
 {
 	char line[1024], pid[16], user[64], comm[80], cmd[512], tx[16], rx[16], txt[16], rxt[16],
-		pk[16];
-	int userw, progw;
+		pk[16], ct[80];
+	int userw, progw, ctw;
 	attr_t attr = A_NORMAL;
 
-	widths(&userw, &progw);
+	widths(&userw, &progw, &ctw);
 	pc_row_info(v->d.procs, r, v->d.now_ns, v->info);
 	if (r->pid) {
 		snprintf(pid, sizeof(pid), "%" PRIu32, r->pid);
@@ -232,7 +233,9 @@ static void draw_process(struct pc_topview *v, int y, const struct pc_proc_row *
 			snprintf(user, sizeof(user), "%" PRIu32, r->uid);
 		escaped(comm, sizeof(comm), v->info->comm[0] ? v->info->comm : "?");
 		escaped(cmd, sizeof(cmd), v->info->have_cmdline ? v->info->cmdline : "");
+		escaped(ct, sizeof(ct), v->info->ct_label[0] ? v->info->ct_label : "-");
 	} else {
+		snprintf(ct, sizeof(ct), "-");
 		snprintf(pid, sizeof(pid), "-");
 		snprintf(user, sizeof(user), "-");
 		snprintf(comm, sizeof(comm), "(no process)");
@@ -243,9 +246,10 @@ static void draw_process(struct pc_topview *v, int y, const struct pc_proc_row *
 	amount(txt, sizeof(txt), v, (double)r->t.tx_bytes);
 	amount(rxt, sizeof(rxt), v, (double)r->t.rx_bytes);
 	pc_fmt_count(pk, sizeof(pk), r->t.tx_packets + r->t.rx_packets);
-	snprintf(line, sizeof(line), "%c%6s %-*.*s %-*.*s %7s %7s %7s %7s %7s %s%s",
+	snprintf(line, sizeof(line), "%c%6s %-*.*s %-*.*s %-*.*s %7s %7s %7s %7s %7s %s%s",
 		 is_expanded(v, r->pid) ? '-' : (r->nconns ? '+' : ' '), pid, userw, userw, user,
-		 progw, progw, comm, tx, rx, txt, rxt, pk, r->exited ? "[exited] " : "", cmd);
+		 progw, progw, comm, ctw, ctw, ct, tx, rx, txt, rxt, pk,
+		 r->exited ? "[exited] " : "", cmd);
 	if (r->exited)
 		attr |= A_DIM;
 	if (selected)
@@ -321,7 +325,7 @@ static size_t process_lines(const struct pc_topview *v, const struct pc_proc_row
 static void draw_frame(struct pc_topview *v)
 {
 	char line[512], tx[16], rx[16], txt[16], rxt[16], pk[16], clock[16], lim[160];
-	int userw, progw, y, avail;
+	int userw, progw, ctw, y, avail;
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i, used;
@@ -365,9 +369,10 @@ static void draw_frame(struct pc_topview *v)
 		snprintf(line + len, sizeof(line) - len, "   %s", lim);
 	}
 	mvaddnstr(1, 0, line, COLS);
-	widths(&userw, &progw);
-	snprintf(line, sizeof(line), " %6s %-*s %-*s %7s %7s %7s %7s %7s %s", "PID", userw, "USER",
-		 progw, "PROGRAM", "SENT/s", "RECV/s", "SENT", "RECV", "PACKETS", "COMMAND");
+	widths(&userw, &progw, &ctw);
+	snprintf(line, sizeof(line), " %6s %-*s %-*s %-*s %7s %7s %7s %7s %7s %s", "PID", userw,
+		 "USER", progw, "PROGRAM", ctw, "CONTAINER", "SENT/s", "RECV/s", "SENT", "RECV",
+		 "PACKETS", "COMMAND");
 	attron(A_BOLD | A_UNDERLINE);
 	mvaddnstr(2, 0, line, COLS);
 	attroff(A_BOLD | A_UNDERLINE);

@@ -77,6 +77,7 @@ static void fill_who(struct pc_meta_who *w, const struct pc_owner *ow, int valid
 	pc_owner_describe(procs, ow, valid, now_ns, PC_DESC_ALL, &d);
 	w->known = d.known;
 	w->has_uid = w->has_exe = w->has_cmdline = w->has_user = w->has_cgroup = 0;
+	w->has_container = 0;
 	if (!d.known)
 		return;
 	w->pid = d.pid;
@@ -92,6 +93,10 @@ static void fill_who(struct pc_meta_who *w, const struct pc_owner *ow, int valid
 		w->has_cgroup = snprintf(w->cgroup, sizeof(w->cgroup), "%s", d.cgroup) >= 0;
 	if (d.have_user)
 		w->has_user = snprintf(w->user, sizeof(w->user), "%s", d.user) >= 0;
+	if (d.have_container) {
+		w->has_container = 1;
+		w->ct = d.ct;
+	}
 }
 
 void pc_meta_from_procs(struct pc_meta *m, const struct pc_packet *rec, struct pc_procs *procs,

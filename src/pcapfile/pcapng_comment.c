@@ -2,6 +2,7 @@
  * that the writer (pcapng_write.c via capout.c) and the reader
  * (capfile_read.c) agree on one format. Not for file I/O or printing. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "lib/escape.h"
@@ -61,6 +62,18 @@ static void put_who(struct obuf *o, const char *prefix, const struct pc_meta_who
 		put_str(o, prefix, "cgroup", w->cgroup);
 	if (w->has_cmdline)
 		put_str(o, prefix, "cmdline", w->cmdline);
+	if (!w->has_container)
+		return;
+	if (w->ct.id[0])
+		put_str(o, prefix, "container_id", w->ct.id);
+	if (w->ct.name[0])
+		put_str(o, prefix, "container_name", w->ct.name);
+	if (w->ct.image[0])
+		put_str(o, prefix, "container_image", w->ct.image);
+	if (w->ct.pod[0])
+		put_str(o, prefix, "pod", w->ct.pod);
+	if (w->ct.pod_ns[0])
+		put_str(o, prefix, "pod_namespace", w->ct.pod_ns);
 }
 
 int pc_comment_format(const struct pc_meta *m, char *buf, size_t len)
@@ -153,6 +166,35 @@ static int key_is(const char *k, size_t klen, const char *name)
 	return strlen(name) == klen && !memcmp(k, name, klen);
 }
 
+/* The container keys of one end; others are skipped. */
+static int set_container(struct pc_meta_who *w, const char *k, size_t kl, const char *v,
+			 size_t vl)
+{
+	static const struct {
+		const char *key;
+		size_t off, len;
+	} keys[] = {
+#define CT_KEY(k, f) { k, offsetof(struct pc_container, f), sizeof(((struct pc_container *)0)->f) }
+		CT_KEY("container_id", id),
+		CT_KEY("container_name", name),
+		CT_KEY("container_image", image),
+		CT_KEY("pod", pod),
+		CT_KEY("pod_namespace", pod_ns),
+#undef CT_KEY
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!key_is(k, kl, keys[i].key))
+			continue;
+		w->has_container = 1;
+		return pc_comment_unescape(v, vl, (char *)&w->ct + keys[i].off, keys[i].len) < 0
+			       ? -EINVAL
+			       : 0;
+	}
+	return 0; /* unknown: skipped */
+}
+
 /* One key=value of one end (key without the "peer_" prefix). */
 static int set_who(struct pc_meta_who *w, const char *k, size_t kl, const char *v, size_t vl)
 {
@@ -182,7 +224,7 @@ static int set_who(struct pc_meta_who *w, const char *k, size_t kl, const char *
 			pc_comment_unescape(v, vl, w->cgroup, sizeof(w->cgroup)) < 0 ? -EINVAL : 0);
 	if (key_is(k, kl, "user"))
 		return (w->has_user = 1, pc_comment_unescape(v, vl, w->user, sizeof(w->user)) < 0 ? -EINVAL : 0);
-	return 0; /* unknown: skipped */
+	return set_container(w, k, kl, v, vl);
 }
 
 int pc_comment_parse(const char *s, size_t len, struct pc_meta *m)

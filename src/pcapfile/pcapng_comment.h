@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "proc/container.h"
 #include "records.h"
 
 #define PC_META_STR_MAX 4096 /* longest exe/cmdline/cgroup kept, with NUL */
@@ -27,6 +28,8 @@ struct pc_meta_who {
 	char cmdline[PC_META_STR_MAX];
 	char cgroup[PC_META_STR_MAX];
 	char user[PC_META_USER_MAX];
+	int has_container;        /* any container_ or pod key: ct */
+	struct pc_container ct;   /* id, name, image, pod, pod_ns only */
 };
 
 struct pc_meta {
@@ -36,7 +39,9 @@ struct pc_meta {
 };
 
 /* Writes the comment for m into buf: "owner=none" or "pid=.. tid=.. comm=..
- * [exe=..] [uid=..] [user=..] [cgroup=..] [cmdline=..]", then the peer's
+ * [exe=..] [uid=..] [user=..] [cgroup=..] [cmdline=..] [container_id=..]
+ * [container_name=..] [container_image=..] [pod=..] [pod_namespace=..]"
+ * (container keys only when not empty), then the peer's
  * with "peer_" keys, then "segs=N" when N > 1 and "listener=1". Values are
  * escaped with pc_escape_text(space_too=1) and cut at PC_META_VALUE_MAX.
  * Returns the length, or -ENOSPC when len is too small (buf then holds

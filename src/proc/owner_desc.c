@@ -9,10 +9,12 @@ void pc_owner_describe(struct pc_procs *procs, const struct pc_owner *ow, int va
 		       uint64_t now_ns, unsigned int what, struct pc_owner_desc *d)
 {
 	const struct pc_proc *p = NULL;
+	const struct pc_container *c;
 	const char *s;
 
 	/* no memset: the strings are read only where their have_ flag says */
 	d->known = d->have_exe = d->have_cmdline = d->have_cgroup = d->have_user = 0;
+	d->have_container = 0;
 	d->exited = d->uid_unknown = 0;
 	d->comm[0] = 0;
 	if (!valid || !ow->pid)
@@ -50,5 +52,13 @@ void pc_owner_describe(struct pc_procs *procs, const struct pc_owner *ow, int va
 		s = pc_user_name(procs, ow->uid);
 		if (s)
 			d->have_user = snprintf(d->user, sizeof(d->user), "%s", s) >= 0;
+	}
+	if (what & PC_DESC_CONTAINER) {
+		/* a counting row has no cgroup id: the process's then */
+		c = pc_container_of(procs, ow->cgroup_id ? ow->cgroup_id : p ? p->cgroup_id : 0);
+		if (c) {
+			d->ct = *c;
+			d->have_container = 1;
+		}
 	}
 }

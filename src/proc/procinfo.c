@@ -63,6 +63,8 @@ struct pc_procs {
 	struct pc_htab procs;   /* pid -> struct pc_entry */
 	struct pc_htab users;   /* uid -> struct pc_user */
 	struct pc_htab cgroups; /* cgroup id -> struct pc_cgroup */
+	struct pc_containers *cts; /* by cgroup id */
+	uint64_t netns;            /* of proc_root/self, 0: not read yet */
 	uint64_t (*clock)(void);
 	int cg_walked;
 	uint64_t cg_walk_ns;
@@ -99,6 +101,9 @@ int pc_procs_new(struct pc_procs **out, const char *proc_root,
 		err = -ENOMEM;
 		goto out;
 	}
+	err = pc_containers_new(&p->cts, "");
+	if (err)
+		goto out;
 	if (!cgroup2_root &&
 	    !pc_find_cgroup2(p->proc_root, found, sizeof(found)))
 		cgroup2_root = found;
@@ -191,6 +196,7 @@ void pc_procs_free(struct pc_procs *p)
 	free(p->users.slots);
 	cgroups_clear(p);
 	free(p->cgroups.slots);
+	pc_containers_free(p->cts);
 	free(p->proc_root);
 	free(p->cg_root);
 	free(p);
@@ -269,6 +275,26 @@ static void load_cgroup(struct pc_procs *p, int dfd, struct pc_load *ld)
 		return;
 	ld->cgroup_id = id;
 	cg_remember(p, id, rel);
+}
+
+/* An exec event in a cgroup not known yet (a container that just
+ * started): its path from proc_root/PID/cgroup, so that no packet waits
+ * for the next walk of the mount (at most one a second). On the event
+ * path, once per new cgroup. */
+static void learn_cgroup(struct pc_procs *p, uint32_t pid, uint64_t cgroup_id)
+{
+	struct pc_load ld = { .cgroup_id = 0 };
+	char path[PATH_MAX];
+	int dfd;
+
+	if (!p->cg_root || pc_htab_get(&p->cgroups, cgroup_id) ||
+	    snprintf(path, sizeof(path), "%s/%u", p->proc_root, pid) >= (int)sizeof(path))
+		return;
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	load_cgroup(p, dfd, &ld);
+	close(dfd);
 }
 
 static int load_proc(struct pc_procs *p, uint32_t pid, struct pc_load *ld)
@@ -498,8 +524,10 @@ void pc_procs_exec(struct pc_procs *p, uint32_t pid, uint32_t ppid,
 	if (ppid)
 		e->pub.ppid = ppid;
 	e->pub.uid = uid;
-	if (cgroup_id)
+	if (cgroup_id) {
 		e->pub.cgroup_id = cgroup_id;
+		learn_cgroup(p, pid, cgroup_id);
+	}
 }
 
 void pc_procs_fork(struct pc_procs *p, uint32_t pid, uint32_t ppid,
@@ -738,4 +766,51 @@ int pc_cgroup_id(struct pc_procs *p, const char *path, uint64_t *id)
 	cg_remember(p, *id, rel);
 out:
 	return err;
+}
+
+/* ---- containers ---- */
+
+uint64_t pc_procs_netns(struct pc_procs *p)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!p)
+		return 0;
+	if (!p->netns && snprintf(path, sizeof(path), "%s/self/ns/net", p->proc_root) <
+				 (int)sizeof(path) && !stat(path, &st))
+		p->netns = st.st_ino;
+	return p->netns;
+}
+
+int pc_procs_set_state_root(struct pc_procs *p, const char *root)
+{
+	struct pc_containers *cts;
+	int err = pc_containers_new(&cts, root);
+
+	if (err)
+		return err;
+	pc_containers_free(p->cts);
+	p->cts = cts;
+	return 0;
+}
+
+const struct pc_container *pc_container_of(struct pc_procs *p, uint64_t cgroup_id)
+{
+	if (!p || !cgroup_id)
+		return NULL;
+	return pc_containers_get(p->cts, cgroup_id, pc_cgroup_path(p, cgroup_id), p->clock());
+}
+
+int pc_container_cgroup_id(struct pc_procs *p, const char *want, int pod, uint64_t *id)
+{
+	char rel[PATH_MAX];
+	int err;
+
+	if (!p || !p->cg_root)
+		return -ENOENT;
+	err = pc_containers_find(p->cts, p->cg_root, want, pod, rel, sizeof(rel));
+	if (err)
+		return err;
+	return pc_cgroup_id(p, rel, id);
 }

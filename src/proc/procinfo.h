@@ -11,6 +11,7 @@
 /* The /proc parsers (PC_CMDLINE_MAX, pc_parse_*, pc_join_args) and the
  * cgroup2 mount (pc_find_cgroup2), for the callers of this cache. */
 #include "proc/cgroups.h"
+#include "proc/container.h"
 #include "proc/procparse.h"
 
 struct pc_proc {
@@ -90,5 +91,22 @@ const char *pc_cgroup_path(struct pc_procs *p, uint64_t cgroup_id);
 /* Inverse, for the --cgroup filter: id of path (absolute under the mount,
  * or relative to the cgroup2 root). Returns 0 or -ENOENT. */
 int pc_cgroup_id(struct pc_procs *p, const char *path, uint64_t *id);
+
+/* Inode of proc_root/self/ns/net (pidcap's network namespace), read once;
+ * 0 when unknown. */
+uint64_t pc_procs_netns(struct pc_procs *p);
+
+/* Prefix of the container runtimes' state directories ("" at creation: the
+ * real ones), for tests. Returns 0 or -ENOMEM. */
+int pc_procs_set_state_root(struct pc_procs *p, const char *root);
+
+/* The container (or pod) of a cgroup id, NULL when none: the cached path
+ * through pc_containers_get. */
+const struct pc_container *pc_container_of(struct pc_procs *p, uint64_t cgroup_id);
+
+/* For --container / --pod (pod != 0): the cgroup id of the container named
+ * want or whose id starts with want, or of the pod named want. Returns 0,
+ * -ENOENT, -EEXIST (an ambiguous id prefix) or -ENAMETOOLONG. */
+int pc_container_cgroup_id(struct pc_procs *p, const char *want, int pod, uint64_t *id);
 
 #endif

@@ -33,6 +33,8 @@ TESTS = [
     "test_wireshark.py",
     "test_top.py",
     "test_exporter.py",
+    # podman + runc: containers on the podman bridge, named in every output
+    "test_containers.py",
     # bounded under a SYN flood; signals with -- CMD, pid reuse
     "test_flood.py",
     "test_faults.py",

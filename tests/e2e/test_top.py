@@ -193,7 +193,7 @@ def test_batch_text_iterations():
     heads = re.findall(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z interval [\d.]+ s: sent \d+ B/s",
                        text, re.M)
     check(len(heads) == 3, f"{len(heads)} snapshot header lines, want 3: {text[:500]!r}")
-    check(text.count("PID USER COMM SENT/s RECV/s SENT RECV PACKETS STATE COMMAND") == 3,
+    check(text.count("PID USER COMM SENT/s RECV/s SENT RECV PACKETS STATE CONTAINER COMMAND") == 3,
           "column lines missing")
     rows = [ln.split() for ln in text.splitlines() if ln.startswith(f"{snd.pid} ")]
     check(rows, f"no row for the sender {snd.pid}")
@@ -284,8 +284,9 @@ def rows(scr, pids):
     """pid -> (line index, columns) for the process rows of pids on the screen."""
     out = {}
     for i, line in enumerate(scr.splitlines()):
-        m = re.match(r"^[+\- ]\s*(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)",
-                     line)
+        # pid, user, program, (container: not kept), SENT/s, RECV/s, SENT, RECV, PACKETS
+        m = re.match(r"^[+\- ]\s*(\d+)\s+(\S+)\s+(\S+)\s+\S+\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)"
+                     r"\s+(\S+)", line)
         if m and int(m.group(1)) in pids:
             out[int(m.group(1))] = (i, m.groups())
     return out

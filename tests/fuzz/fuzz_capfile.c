@@ -4,6 +4,8 @@
 // sources: src/packet/nd_icmp6.c src/packet/nd_dns.c
 // sources: src/lib/escape.c src/lib/clock.c src/lib/file.c src/lib/htab.c src/lib/strbuf.c
 // sources: src/proc/procinfo.c src/proc/owner_desc.c src/proc/procparse.c src/proc/cgroups.c
+// sources: src/proc/container.c
+// libs: -ljansson
 /* libFuzzer target for src/pcapfile/capfile_read.c: arbitrary bytes as a pcap or
  * pcapng file, every packet then formatted as text and JSON lines from the
  * file's process info (comments, Darwin process blocks and their 0x8001/

@@ -69,7 +69,7 @@ static void fuzz_escape(const uint8_t *data, size_t size)
 }
 
 struct seen {
-	char key[160]; /* labels of a transmit bytes line */
+	char key[256]; /* labels of a transmit bytes line */
 	uint64_t v;
 };
 
@@ -117,12 +117,14 @@ static void fuzz_series(const uint8_t *data, size_t size)
 	struct pc_prom *p;
 	size_t i, nprev = 0;
 
-	if (pc_prom_new(&p, data[0] & 1, (data[0] >> 1) * 100000000ULL, 8))
+	if (pc_prom_new(&p, data[0] % 3, (data[0] >> 2) * 100000000ULL, 8))
 		return;
 	pc_prom_begin(p);
 	for (i = 1; i + 8 <= size; i += 8) {
 		uint32_t pid = data[i] % 17;
-		struct pc_prom_labels l = { exes[data[i + 1] & 3], "cmd", "u" };
+		struct pc_prom_labels l = { exes[data[i + 1] & 3], "cmd", "u",
+					    data[i + 1] & 0x20 ? "abc" : NULL,
+					    exes[(data[i + 1] >> 2) & 3] };
 		struct pc_traffic t = { 0 };
 		uint32_t grow;
 		char *out;

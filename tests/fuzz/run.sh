@@ -10,7 +10,8 @@
 #   OUTDIR/<target>-crash-* etc.   inputs that crashed
 # A target links src/packet/decode.c src/lib/escape.c unless it has lines
 #   // sources: src/a.c src/b.c
-# at its top (all of them count, so long lists can wrap).
+# at its top (all of them count, so long lists can wrap), and links the
+# libraries of lines "// libs: -lx" there.
 # Environment: CLANG (default clang), FUZZ_FLAGS (extra libFuzzer options).
 
 usage() {
@@ -41,9 +42,10 @@ for f in tests/fuzz/fuzz_*.c; do
 	log=$out/$target.log
 	sources=$(sed -n '1,/^[^/]/s|^// *sources: *||p' "$f" | tr '\n' ' ')
 	[ -n "$sources" ] || sources=$DEFAULT_SOURCES
+	libs=$(sed -n '1,/^[^/]/s|^// *libs: *||p' "$f" | tr '\n' ' ')
 
 	# shellcheck disable=SC2086 # word splitting of flag lists is intended
-	if ! $CLANG $CFLAGS $SAN "$f" $sources -o "$out/$target" >"$log" 2>&1; then
+	if ! $CLANG $CFLAGS $SAN "$f" $sources -o "$out/$target" $libs >"$log" 2>&1; then
 		echo "fuzz: $target FAILED (build, see $log)"
 		fail=$((fail + 1))
 		continue

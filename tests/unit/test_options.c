@@ -525,6 +525,32 @@ TEST(usage_snaplen_default_matches_main)
 	free(u);
 }
 
+/* --container and --pod: strings, in every mode, one cgroup filter only. */
+TEST(container_filters)
+{
+	struct pc_options o;
+	char err[256];
+
+	CHECK_EQ_INT(pc_options_parse(&o, 3, (char *[]){ "pidcap", "--container", "web", NULL },
+				      err, sizeof(err)), 0);
+	CHECK_EQ_STR(o.container, "web");
+	pc_options_free(&o);
+	CHECK_EQ_INT(pc_options_parse(&o, 4, (char *[]){ "pidcap", "top", "--pod", "shop", NULL },
+				      err, sizeof(err)), 0);
+	CHECK_EQ_STR(o.pod, "shop");
+	pc_options_free(&o);
+	CHECK_EQ_INT(pc_options_parse(&o, 5, (char *[]){ "pidcap", "--container", "web", "--pod",
+						    "shop", NULL }, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "use one of them") != NULL);
+	pc_options_free(&o);
+	CHECK_EQ_INT(pc_options_parse(&o, 5, (char *[]){ "pidcap", "--cgroup", "/", "--container",
+						    "a1", NULL }, err, sizeof(err)), -EINVAL);
+	pc_options_free(&o);
+	CHECK_EQ_INT(pc_options_parse(&o, 3, (char *[]){ "pidcap", "--container", "", NULL },
+				      err, sizeof(err)), -EINVAL);
+	pc_options_free(&o);
+}
+
 int main(void)
 {
 	RUN(defaults);
@@ -543,5 +569,6 @@ int main(void)
 	RUN(small_error_buffer);
 	RUN(usage);
 	RUN(usage_snaplen_default_matches_main);
+	RUN(container_filters);
 	return UNIT_DONE();
 }

@@ -61,6 +61,40 @@ TEST(exact_format)
 	CHECK_EQ_STR(comment, "owner=none segs=3 listener=1");
 }
 
+/* The container keys of either end, written only when not empty and read
+ * back (names are untrusted: escaped like the others). */
+TEST(container_keys)
+{
+	static struct pc_meta m, back;
+
+	memset(&m, 0, sizeof(m));
+	who(&m.owner, 4821, "curl");
+	m.owner.has_container = 1;
+	memset(m.owner.ct.id, 'a', PC_CT_ID_LEN);
+	strcpy(m.owner.ct.name, "web 1");
+	strcpy(m.owner.ct.image, "localhost/busybox:latest");
+	who(&m.peer, 912, "nginx");
+	m.peer.has_container = 1;
+	strcpy(m.peer.ct.pod, "shop");
+	strcpy(m.peer.ct.pod_ns, "prod");
+	CHECK(pc_comment_format(&m, comment, sizeof(comment)) > 0);
+	CHECK_EQ_STR(comment, "pid=4821 tid=4821 comm=curl container_id="
+			      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
+			      "container_name=web\\x201 container_image=localhost/busybox:latest "
+			      "peer_pid=912 peer_tid=912 peer_comm=nginx peer_pod=shop "
+			      "peer_pod_namespace=prod");
+	CHECK_EQ_INT(pc_comment_parse(comment, strlen(comment), &back), 0);
+	CHECK_EQ_INT(back.owner.has_container, 1);
+	CHECK_EQ_STR(back.owner.ct.id, m.owner.ct.id);
+	CHECK_EQ_STR(back.owner.ct.name, "web 1");
+	CHECK_EQ_STR(back.owner.ct.image, "localhost/busybox:latest");
+	CHECK_EQ_STR(back.owner.ct.pod, "");
+	CHECK_EQ_INT(back.peer.has_container, 1);
+	CHECK_EQ_STR(back.peer.ct.pod, "shop");
+	CHECK_EQ_STR(back.peer.ct.pod_ns, "prod");
+	CHECK_EQ_INT(pc_comment_parse("pid=1 container_name=a\\x00", 26, &back), -EINVAL);
+}
+
 TEST(hostile_round_trip)
 {
 	static const char *const evil[] = {
@@ -158,6 +192,7 @@ TEST(parse_errors)
 int main(void)
 {
 	RUN(exact_format);
+	RUN(container_keys);
 	RUN(hostile_round_trip);
 	RUN(long_values_fit_an_option);
 	RUN(parse_errors);

@@ -667,9 +667,11 @@ TEST(json_exact)
 		     "\"src\":\"10.0.0.5\",\"sport\":40112,\"dst\":\"93.184.216.34\",\"dport\":443,"
 		     "\"len\":557,\"payload\":517,\"pid\":4821,\"tid\":4822,\"comm\":\"curl\","
 		     "\"uid\":1000,\"user\":null,\"exe\":null,\"cmdline\":null,\"cgroup\":null,"
+		     "\"container_id\":null,\"container_name\":null,\"container_image\":null,"
+		     "\"pod\":null,\"pod_namespace\":null,"
 		     "\"peer_pid\":null,\"peer_tid\":null,\"peer_comm\":null,\"segs\":1,"
 		     "\"netns\":4026531840}");
-	CHECK_EQ_INT(json_parse(line), 23);
+	CHECK_EQ_INT(json_parse(line), 28);
 
 	/* loopback in with a peer, GSO, unknown netns */
 	free(r);
@@ -686,9 +688,11 @@ TEST(json_exact)
 		     "\"len\":68,\"payload\":40,\"pid\":612,\"tid\":613,"
 		     "\"comm\":\"systemd-resolve\","
 		     "\"uid\":101,\"user\":null,\"exe\":null,\"cmdline\":null,\"cgroup\":null,"
+		     "\"container_id\":null,\"container_name\":null,\"container_image\":null,"
+		     "\"pod\":null,\"pod_namespace\":null,"
 		     "\"peer_pid\":4821,\"peer_tid\":4822,\"peer_comm\":\"resolvectl\",\"segs\":3,"
 		     "\"netns\":null}");
-	CHECK_EQ_INT(json_parse(line), 23);
+	CHECK_EQ_INT(json_parse(line), 28);
 	free(r);
 }
 
@@ -708,9 +712,11 @@ TEST(json_nulls)
 		     "\"dport\":null,"
 		     "\"len\":88,\"payload\":40,\"pid\":null,\"tid\":null,\"comm\":null,"
 		     "\"uid\":null,\"user\":null,\"exe\":null,\"cmdline\":null,\"cgroup\":null,"
+		     "\"container_id\":null,\"container_name\":null,\"container_image\":null,"
+		     "\"pod\":null,\"pod_namespace\":null,"
 		     "\"peer_pid\":null,\"peer_tid\":null,\"peer_comm\":null,\"segs\":1,"
 		     "\"netns\":4026531840}");
-	CHECK_EQ_INT(json_parse(line), 23);
+	CHECK_EQ_INT(json_parse(line), 28);
 	free(r);
 
 	/* truncated IP header: only len is known */
@@ -723,15 +729,17 @@ TEST(json_nulls)
 		     "\"src\":null,\"sport\":null,\"dst\":null,\"dport\":null,"
 		     "\"len\":84,\"payload\":null,\"pid\":300,\"tid\":300,\"comm\":\"ping\","
 		     "\"uid\":0,\"user\":null,\"exe\":null,\"cmdline\":null,\"cgroup\":null,"
+		     "\"container_id\":null,\"container_name\":null,\"container_image\":null,"
+		     "\"pod\":null,\"pod_namespace\":null,"
 		     "\"peer_pid\":null,\"peer_tid\":null,\"peer_comm\":null,\"segs\":1,"
 		     "\"netns\":4026531840}");
-	CHECK_EQ_INT(json_parse(line), 23);
+	CHECK_EQ_INT(json_parse(line), 28);
 	free(r);
 
 	/* TCP header cut: ports known, payload not */
 	tcp(&k, "10.0.0.5", 40112, "93.184.216.34", 443, 0x18, 1, 1, 502, 517);
 	r = record(&k, PC_DIR_OUT, "eth0", 30);
-	CHECK(json_parse(fmt(&pr, r)) == 23);
+	CHECK(json_parse(fmt(&pr, r)) == 28);
 	CHECK(jis("proto", 's', "tcp"));
 	CHECK(jis("sport", 'n', "40112"));
 	CHECK(jis("len", 'n', "557"));
@@ -886,7 +894,7 @@ TEST(verbose_json)
 	set_owner(&r->owner, 200, 201, 0, "x) (y) z");
 	r->owner.cgroup_id = ino_of(FIX_CG "/user.slice/user-1000.slice");
 	set_owner(&r->peer, 100, 100, 0, "fake-daemon");
-	CHECK_EQ_INT(json_parse(fmt(&pr, r)), 23);
+	CHECK_EQ_INT(json_parse(fmt(&pr, r)), 28);
 	CHECK(jis("pid", 'n', "200"));
 	CHECK(jis("tid", 'n', "201"));
 	CHECK(jis("comm", 's', "x) (y) z"));
@@ -902,10 +910,10 @@ TEST(verbose_json)
 
 	/* a record released unresolved by the hold queue says so with -v */
 	r->flags |= PC_PKT_OWNER_LISTENER;
-	CHECK_EQ_INT(json_parse(fmt(&pr, r)), 24);
+	CHECK_EQ_INT(json_parse(fmt(&pr, r)), 29);
 	CHECK(jis("listener_owner", 't', NULL));
 	pr.verbose = 0;
-	CHECK_EQ_INT(json_parse(fmt(&pr, r)), 23);
+	CHECK_EQ_INT(json_parse(fmt(&pr, r)), 28);
 	free(r);
 	pc_procs_free(procs);
 }

@@ -722,6 +722,38 @@ out:
 	rm_tree(root);
 }
 
+/* An exec in a cgroup made after the last walk (a container that just
+ * started) names its path at once, from /proc/PID/cgroup. */
+TEST(cgroup_learned_from_exec)
+{
+	char path[PATH_MAX], pdir[PATH_MAX];
+	struct pc_procs *p;
+	uint64_t id;
+	char *root = make_tmp(), *proc = make_tmp();
+
+	snprintf(pdir, sizeof(pdir), "%s/900", proc);
+	CHECK(mkdir(pdir, 0755) == 0);
+	write_file(pdir, "cgroup", "0::/late\n", 9);
+	CHECK_EQ_INT(pc_procs_new(&p, proc, root), 0);
+	if (!p)
+		goto out;
+	pc_procs_set_clock(p, fake_clock);
+	fake_now = 50 * SEC;
+	CHECK(pc_cgroup_path(p, 1) == NULL); /* walks: nothing new */
+	snprintf(path, sizeof(path), "%s/late", root);
+	CHECK(mkdir(path, 0755) == 0);
+	id = ino_of(path);
+	pc_procs_exec(p, 900, 1, 0, "nc", "/bin/nc", "nc", 2, id);
+	CHECK_EQ_STR(pc_cgroup_path(p, id), "/late"); /* no walk this second */
+	/* an exec whose /proc says another cgroup teaches that one only */
+	pc_procs_exec(p, 900, 1, 0, "nc", "/bin/nc", "nc", 2, id + 12345);
+	CHECK(pc_cgroup_path(p, id + 12345) == NULL);
+	pc_procs_free(p);
+out:
+	rm_tree(root);
+	rm_tree(proc);
+}
+
 TEST(cgroup_id_of_path)
 {
 	char path[PATH_MAX], other[PATH_MAX];
@@ -885,6 +917,7 @@ int main(int argc, char **argv)
 	RUN(scan);
 	RUN(cgroup_path_by_id);
 	RUN(cgroup_walk_limits);
+	RUN(cgroup_learned_from_exec);
 	RUN(cgroup_id_of_path);
 	RUN(user_names);
 	RUN(live_self);

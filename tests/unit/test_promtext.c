@@ -94,7 +94,7 @@ static long long metric(const struct pc_prom *p, const char *needle, const char 
 static void update(struct pc_prom *p, uint64_t now, uint32_t pid, const char *exe, int exited,
 		   uint64_t tx, uint64_t rx)
 {
-	struct pc_prom_labels l = { exe, exe, "root" };
+	struct pc_prom_labels l = { exe, exe, "root", NULL, NULL };
 	struct pc_traffic t = tr(tx, rx);
 
 	pc_prom_begin(p);
@@ -163,7 +163,7 @@ TEST(live_series_stay)
 static void observe(struct pc_prom *p, uint64_t now, uint32_t pid, const char *exe, int exited,
 		    uint64_t tx)
 {
-	struct pc_prom_labels l = { exe, "cmd", "root" };
+	struct pc_prom_labels l = { exe, "cmd", "root", NULL, NULL };
 	struct pc_traffic t = tr(tx, 0);
 
 	pc_prom_observe(p, pid, &l, exited, &t, now);
@@ -224,7 +224,7 @@ TEST(series_limit)
 
 TEST(render_escapes_and_unowned)
 {
-	struct pc_prom_labels l = { "a\"b\\c\nd\xff", "x y", "ro\"ot" };
+	struct pc_prom_labels l = { "a\"b\\c\nd\xff", "x y", "ro\"ot", NULL, NULL };
 	struct pc_traffic t = tr(10, 20);
 	struct pc_prom *p;
 
@@ -244,6 +244,45 @@ TEST(render_escapes_and_unowned)
 	pc_prom_free(NULL);
 }
 
+/* Container labels go with the series of a process in a container only;
+ * --by-container sums every process of a container into one series. */
+TEST(container_labels)
+{
+	struct pc_prom_labels in = { "nc", "nc", "root", "a1b2", "web" };
+	struct pc_prom_labels out = { "curl", "curl", "root", "", "" };
+	struct pc_traffic t = tr(10, 20);
+	struct pc_prom *p;
+	int by;
+
+	for (by = PC_PROM_BY_PID; by <= PC_PROM_BY_CONTAINER; by++) {
+		CHECK_EQ_INT(pc_prom_new(&p, by, SEC, 10), 0);
+		pc_prom_begin(p);
+		t = tr(10, 20);
+		pc_prom_observe(p, 7, &in, 0, &t, SEC);
+		t = tr(5, 1);
+		pc_prom_observe(p, 8, &in, 0, &t, SEC);
+		t = tr(100, 200);
+		pc_prom_observe(p, 9, &out, 0, &t, SEC);
+		pc_prom_end(p, SEC);
+		if (by == PC_PROM_BY_PID) {
+			CHECK_EQ_INT(metric(p, "process_pid=\"7\"", "container_id=\"a1b2\","
+								 "container_name=\"web\"} "), 10);
+			CHECK_EQ_INT(metric(p, "process_pid=\"9\"", "container"), -1);
+		} else if (by == PC_PROM_BY_EXE) {
+			CHECK_EQ_INT(metric(p, "process_executable_name=\"nc\"", "container_name=\"web\""),
+				     15);
+		} else {
+			CHECK_EQ_INT(metric(p, "bytes_total{network_io_direction=\"transmit\","
+					       "container_id=\"a1b2\",container_name=\"web\"} ", NULL), 15);
+			CHECK_EQ_INT(metric(p, "bytes_total{network_io_direction=\"receive\"} ", NULL),
+				     200);
+			CHECK_EQ_INT(metric(p, "process_pid", NULL), -1);
+			CHECK_EQ_INT(pc_prom_nseries(p), 2);
+		}
+		pc_prom_free(p);
+	}
+}
+
 int main(void)
 {
 	RUN(escape_specials);
@@ -255,5 +294,6 @@ int main(void)
 	RUN(by_exe_sums);
 	RUN(series_limit);
 	RUN(render_escapes_and_unowned);
+	RUN(container_labels);
 	return UNIT_DONE();
 }

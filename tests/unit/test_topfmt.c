@@ -111,7 +111,7 @@ TEST(snapshot_json)
 
 	CHECK(STARTS(out, "{\"ts\":1700000000.250000,\"interval\":1.000,\"totals\":{"));
 	CHECK(strstr(out, "\"pid\":4242,\"uid\":1000,\"comm\":\"ev\\\"il\\u001b[2J\"") != NULL);
-	CHECK(strstr(out, "\"user\":null,\"exe\":null,\"cmdline\":null,\"exited\":false") != NULL);
+	CHECK(strstr(out, "\"user\":null,\"exe\":null,\"cmdline\":null,\"container_id\":null,\"container_name\":null,\"exited\":false") != NULL);
 	CHECK(strstr(out, "{\"proto\":\"udp\",\"family\":4,\"local\":\"127.0.0.1\",\"lport\":5000,"
 			  "\"remote\":\"127.0.0.1\",\"rport\":53,\"netns\":null,\"active\":true,") != NULL);
 	CHECK(strstr(out, "\"tx_payload\":1400") != NULL);
@@ -126,9 +126,9 @@ TEST(snapshot_text)
 	char *out = snapshot(0);
 
 	CHECK(STARTS(out, "2023-11-14T22:13:20.250Z interval 1.00 s: sent 0 B/s"));
-	CHECK(strstr(out, "\nPID USER COMM SENT/s RECV/s SENT RECV PACKETS STATE COMMAND\n") != NULL);
-	CHECK(strstr(out, "\n4242 1000 ev\\x22il\\x1b[2J 750 0 1500 0 0 running -\n") != NULL);
-	CHECK(strstr(out, "\n- - (no process) 0 0 0 40 0 running -\n") != NULL);
+	CHECK(strstr(out, "\nPID USER COMM SENT/s RECV/s SENT RECV PACKETS STATE CONTAINER COMMAND\n") != NULL);
+	CHECK(strstr(out, "\n4242 1000 ev\\x22il\\x1b[2J 750 0 1500 0 0 running - -\n") != NULL);
+	CHECK(strstr(out, "\n- - (no process) 0 0 0 40 0 running - -\n") != NULL);
 	CHECK(strchr(out, '\x1b') == NULL);
 	free(out);
 }
