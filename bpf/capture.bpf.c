@@ -659,7 +659,9 @@ static __always_inline void adopt_listener_seed(struct __sk_buff *skb)
 	struct pc_owner *seed, *o;
 	__u64 key;
 
-	if (!sk)
+	/* the state is readable on any socket: other packets end here,
+	 * without a helper call */
+	if (!sk || (sk->state != 10 /* TCP_LISTEN */ && sk->state != 12 /* TCP_NEW_SYN_RECV */))
 		return;
 	l = bpf_sk_fullsock(sk);
 	if (!l)

@@ -552,8 +552,6 @@ static int load_programs(struct pc_ebpf *cap, const struct pc_capture_opts *o, c
 		snprintf(both, sizeof(both), "%s; %s", first, errbuf);
 		snprintf(errbuf, errlen, "%s", both);
 	}
-	if (!err)
-		describe(cap);
 	return err;
 }
 
