@@ -335,11 +335,41 @@ static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_
 	emit_claim(o, key, &a);
 }
 
+/* Is cgroup id in the cgroup filter? enum pc_cgroup_verdict: the first
+ * time an id is met it is ASKED, and user space answers. */
+static __always_inline int cgroup_verdict(__u64 id)
+{
+	__u8 asked = PC_CG_ASKED, *v;
+	struct pc_cgroup_ask *r;
+
+	if (!id)
+		return PC_CG_NO;
+	v = bpf_map_lookup_elem(&cgroup_verdicts, &id);
+	if (v)
+		return *v;
+	if (bpf_map_update_elem(&cgroup_verdicts, &id, &asked, BPF_NOEXIST))
+		return PC_CG_ASKED; /* another CPU asked first */
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		/* lost: the next packet asks again */
+		bpf_map_delete_elem(&cgroup_verdicts, &id);
+		count(PC_CNT_EVENT_DROPPED);
+		return PC_CG_ASKED;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = PC_REC_CGROUP;
+	r->cgroup_id = id;
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	return PC_CG_ASKED;
+}
+
+/* A socket's own cgroup, for packets whose socket has no owner: only a
+ * known YES counts (an unknown one is asked about for the next packets). */
 static __always_inline int sock_in_cgroup(struct bpf_sock *sk)
 {
 	if (!settings.filter_cgroup_on || !sk)
 		return 0;
-	return bpf_sk_ancestor_cgroup_id(sk, settings.filter_cgroup_level) == settings.filter_cgroup_id;
+	return cgroup_verdict(bpf_sk_cgroup_id(sk)) == PC_CG_YES;
 }
 
 /* Names the local socket that receives f (a packet-direction tuple) as the
@@ -487,25 +517,27 @@ static __always_inline void count_flow(struct __sk_buff *skb, const struct flow 
 		v->tid = o->tid;
 }
 
+/* Does o pass the process filters? enum pc_cgroup_verdict: ASKED when
+ * only the cgroup filter is undecided. */
 static __always_inline int owner_matches(const struct pc_owner *o)
 {
 	if (!o->pid)
-		return 0;
+		return PC_CG_NO;
 	if (settings.filter_pids_on && !bpf_map_lookup_elem(&filter_pids, &o->pid))
-		return 0;
+		return PC_CG_NO;
 	if (settings.filter_uid_on && o->uid != settings.filter_uid)
-		return 0;
+		return PC_CG_NO;
 	if (settings.filter_comm_on) {
 		for (int i = 0; i < PC_COMM_LEN; i++) {
 			if (o->comm[i] != settings.filter_comm[i])
-				return 0;
+				return PC_CG_NO;
 			if (!settings.filter_comm[i])
 				break;
 		}
 	}
-	if (settings.filter_cgroup_on && o->cgroup_id != settings.filter_cgroup_id)
-		return 0;
-	return 1;
+	if (settings.filter_cgroup_on)
+		return cgroup_verdict(o->cgroup_id);
+	return PC_CG_YES;
 }
 
 static __always_inline int filters_on(void)
@@ -610,13 +642,20 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 	}
 
 	if (filters_on()) {
-		int match = ((hdr.flags & PC_PKT_OWNER) && owner_matches(&hdr.owner)) ||
-			    ((hdr.flags & PC_PKT_PEER) && owner_matches(&hdr.peer)) ||
-			    peer_in_cgroup || sock_in_cgroup(sk ? bpf_sk_fullsock(sk) : 0);
+		int om = (hdr.flags & PC_PKT_OWNER) ? owner_matches(&hdr.owner) : PC_CG_NO;
+		int pm = (hdr.flags & PC_PKT_PEER) ? owner_matches(&hdr.peer) : PC_CG_NO;
 
-		if (!match) {
-			count(PC_CNT_FILTERED);
-			return;
+		if (om != PC_CG_YES && pm != PC_CG_YES && !peer_in_cgroup &&
+		    !sock_in_cgroup(sk ? bpf_sk_fullsock(sk) : 0)) {
+			if (om != PC_CG_ASKED && pm != PC_CG_ASKED) {
+				count(PC_CNT_FILTERED);
+				return;
+			}
+			/* user space decides, once it knows the cgroup */
+			if (om == PC_CG_ASKED)
+				hdr.flags |= PC_PKT_OWNER_CG_PENDING;
+			if (pm == PC_CG_ASKED)
+				hdr.flags |= PC_PKT_PEER_CG_PENDING;
 		}
 	}
 	if ((dir == PC_DIR_IN && !settings.want_in) || (dir == PC_DIR_OUT && !settings.want_out))

@@ -39,6 +39,18 @@ struct {
 	__type(value, __u8);
 } filter_pids __weak SEC(".maps");
 
+/* Cgroup filter (--cgroup, --container, --pod): cgroup id -> enum
+ * pc_cgroup_verdict. Which cgroups are in it is user space's answer (a
+ * container's name is in its runtime's files), given per id the first
+ * time the kernel meets one, so that a container started later is found.
+ * LRU: a cgroup dropped from it is asked about again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} cgroup_verdicts __weak SEC(".maps");
+
 /* Owners of sockets that existed before pidcap started, found by the
  * task_file iterator: kernel address of struct sock -> owner. A map keyed
  * by a scalar, not socket storage, because some kernel builds refuse

@@ -21,6 +21,7 @@ enum pc_record_type {
 	PC_REC_EXIT = 3,
 	PC_REC_FORK = 4,
 	PC_REC_CLAIM = 5,
+	PC_REC_CGROUP = 6,
 };
 
 /* pc_packet.dir */
@@ -38,6 +39,11 @@ enum pc_dir {
 #define PC_PKT_NO_SOCKET  (1u << 4) /* the packet had no socket at all (kernel generated) */
 #define PC_PKT_GUESS      (1u << 5) /* owner attributed by a guess (user-space fallback:
 				      * e.g. a UDP local port seen only after the packet) */
+/* The cgroup filter (--cgroup, --container, --pod) had no verdict yet for
+ * the owner's (peer's) cgroup, and nothing else matched: user space
+ * decides the packet (and the cgroup for the packets after it). */
+#define PC_PKT_OWNER_CG_PENDING (1u << 6)
+#define PC_PKT_PEER_CG_PENDING  (1u << 7)
 
 /* The process that owns a socket, written only from hooks that run in
  * that process's context. Stored in socket local storage. */
@@ -148,6 +154,24 @@ struct pc_claim {
 };
 _Static_assert(sizeof(struct pc_claim) == 128, "pc_claim layout");
 
+/* The cgroup filter met a cgroup id it has no verdict for: user space
+ * answers in the cgroup_verdicts map (enum pc_cgroup_verdict). */
+struct pc_cgroup_ask {
+	__u8 type; /* PC_REC_CGROUP */
+	__u8 pad[7];
+	__u64 cgroup_id;
+};
+_Static_assert(sizeof(struct pc_cgroup_ask) == 16, "pc_cgroup_ask layout");
+
+/* Values of the cgroup_verdicts map: whether a cgroup id is in the cgroup
+ * filter. User space writes NO and YES; the kernel writes ASKED when it
+ * sends the pc_cgroup_ask, so that it asks once. */
+enum pc_cgroup_verdict {
+	PC_CG_NO = 0,
+	PC_CG_YES = 1,
+	PC_CG_ASKED = 2,
+};
+
 /* Counting mode (pidcap top, exporter): traffic summed in the kernel per
  * process and connection, no record per packet. Key of the flows map. */
 struct pc_flow_key {
@@ -180,21 +204,19 @@ _Static_assert(sizeof(struct pc_flow_val) == 56, "pc_flow_val layout");
  * them as constants and drops dead branches). One struct, so that every
  * build variant of the programs has the same layout. */
 struct pc_settings {
-	__u64 filter_cgroup_id;
 	__u64 wakeup_bytes;      /* wake user space past this much queued data */
 	__u32 snaplen;           /* bytes of each packet copied */
 	__u32 filter_uid;
-	__s32 filter_cgroup_level;
 	__u8 want_in, want_out;
 	__u8 filter_pids_on, filter_comm_on, filter_uid_on, filter_cgroup_on;
 	__u8 count_mode;         /* sum per connection, no packet records */
 	__u8 follow_children;    /* add children of filtered pids at fork */
 	__u8 syscall_owners;     /* pc_sys_enter is loaded: read its users map */
 	__u8 kfilter_on;         /* tail-call the filter expression's program first */
-	__u8 pad[2];
+	__u8 pad[6];
 	char filter_comm[PC_COMM_LEN];
 };
-_Static_assert(sizeof(struct pc_settings) == 56, "pc_settings layout");
+_Static_assert(sizeof(struct pc_settings) == 48, "pc_settings layout");
 
 /* Value of an exited process in the filter_pids map (live ones are 1);
  * user space sweeps them: PC_FILTER_SWEPT at one sweep, deleted at the next. */

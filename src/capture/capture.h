@@ -25,9 +25,14 @@ struct pc_capture_opts {
 	const char *comm;          /* --comm, NULL for any */
 	int uid_set;
 	uint32_t uid;
-	int cgroup_set;
-	uint64_t cgroup_id;
-	int cgroup_level;          /* depth of cgroup_id below the root */
+	/* The cgroup filter (--cgroup, --container, --pod), NULL for none:
+	 * whether a process's cgroup v2 id is in it. 1 yes, 0 no, -1 not
+	 * known yet (asked again for later packets). Called on the first
+	 * packet of each cgroup (eBPF: the kernel remembers the answers) and
+	 * for packets the kernel could not decide, so a container started
+	 * after pidcap is caught from its first packet. */
+	int (*cgroup_match)(void *ctx, uint64_t cgroup_id);
+	void *cgroup_match_ctx;
 	size_t ring_bytes;         /* power of two (-B); 0: the default */
 	int verbose;               /* 2: show libbpf and verifier logs */
 	int count_mode;            /* sum traffic per process and connection in

@@ -59,7 +59,7 @@ struct pc_ebpf {
 	const struct variant *variant;
 	void *skel;
 	struct bpf_object *obj;
-	struct bpf_map *events, *counters, *filter_pids, *flows, *flows_fold;
+	struct bpf_map *events, *counters, *filter_pids, *flows, *flows_fold, *cgroup_verdicts;
 	struct ring_buffer *rb;
 	struct bpf_link **links;
 	size_t nlinks;
@@ -71,6 +71,9 @@ struct pc_ebpf {
 	unsigned int unused;    /* of those, substitutes not needed (not a loss) */
 	unsigned int renamed;   /* hooks this kernel has under another name */
 	int filter_on;          /* filter_pids in use: swept of exited pids */
+	int (*cgroup_match)(void *ctx, uint64_t cgroup_id); /* the cgroup filter */
+	void *cgroup_ctx;
+	uint64_t cgroup_filtered; /* packets the cgroup filter dropped here */
 	uint64_t last_sweep_ns;
 	struct pc_pktfilter *kf; /* the filter expression, for the kernel */
 	int kf_off;             /* run it in user space: kf_why says why */
@@ -276,10 +279,43 @@ out:
 	return err;
 }
 
+/* The caller's verdict on a cgroup id, given to the kernel's cgroup filter
+ * unless the caller cannot tell yet (a container whose state files are not
+ * written yet): then the kernel keeps asking, packet by packet. Returns 1
+ * when the cgroup is in the filter. */
+static int settle_cgroup(struct pc_ebpf *cap, uint64_t id)
+{
+	int match = cap->cgroup_match ? cap->cgroup_match(cap->cgroup_ctx, id) : 0;
+	__u8 v = match > 0 ? PC_CG_YES : PC_CG_NO;
+
+	if (match >= 0)
+		bpf_map_update_elem(bpf_map__fd(cap->cgroup_verdicts), &id, &v, BPF_ANY);
+	return match > 0;
+}
+
+/* A packet the kernel's cgroup filter left undecided: in the filter when
+ * an undecided owner's or peer's cgroup is. */
+static int pending_in_cgroup(struct pc_ebpf *cap, const struct pc_packet *p)
+{
+	return ((p->flags & PC_PKT_OWNER_CG_PENDING) && settle_cgroup(cap, p->owner.cgroup_id)) ||
+	       ((p->flags & PC_PKT_PEER_CG_PENDING) && settle_cgroup(cap, p->peer.cgroup_id));
+}
+
 static int handle_record(void *ctx, void *data, size_t size)
 {
 	struct pc_ebpf *cap = ctx;
+	const struct pc_packet *p = data;
 
+	if (size >= sizeof(struct pc_cgroup_ask) && p->type == PC_REC_CGROUP) {
+		settle_cgroup(cap, ((const struct pc_cgroup_ask *)data)->cgroup_id);
+		return 0;
+	}
+	if (size >= sizeof(*p) && p->type == PC_REC_PACKET &&
+	    (p->flags & (PC_PKT_OWNER_CG_PENDING | PC_PKT_PEER_CG_PENDING)) &&
+	    !pending_in_cgroup(cap, p)) {
+		cap->cgroup_filtered++;
+		return 0;
+	}
 	return cap->fn(cap->ctx, data, size);
 }
 
@@ -324,9 +360,9 @@ static void configure(struct pc_ebpf *cap, const struct pc_capture_opts *o)
 	}
 	set->filter_uid_on = o->uid_set;
 	set->filter_uid = o->uid;
-	set->filter_cgroup_on = o->cgroup_set;
-	set->filter_cgroup_id = o->cgroup_id;
-	set->filter_cgroup_level = o->cgroup_level;
+	set->filter_cgroup_on = !!o->cgroup_match;
+	cap->cgroup_match = o->cgroup_match;
+	cap->cgroup_ctx = o->cgroup_match_ctx;
 	set->count_mode = o->count_mode;
 	set->kfilter_on = cap->kf && !cap->kf_off;
 	bpf_object__for_each_program(prog, cap->obj)
@@ -374,6 +410,7 @@ static int open_variant(struct pc_ebpf *cap, const struct variant *v,
 	cap->filter_pids = bpf_object__find_map_by_name(cap->obj, "filter_pids");
 	cap->flows = bpf_object__find_map_by_name(cap->obj, "flows");
 	cap->flows_fold = bpf_object__find_map_by_name(cap->obj, "flows_fold");
+	cap->cgroup_verdicts = bpf_object__find_map_by_name(cap->obj, "cgroup_verdicts");
 	configure(cap, o);
 	return 0;
 }
@@ -747,6 +784,7 @@ int pc_ebpf_counters(const struct pc_ebpf *cap, uint64_t out[PC_CNT_MAX])
 		for (cpu = 0; cpu < ncpu; cpu++)
 			out[key] += vals[cpu];
 	}
+	out[PC_CNT_FILTERED] += cap->cgroup_filtered;
 	free(vals);
 	return err;
 }

@@ -58,6 +58,8 @@ struct pc_flowtab {
 	uint64_t retired_bytes[2], retired_payload[2], retired_packets[2]; /* [tx] */
 	struct pc_flow_key *idle;  /* kernel entries to delete after a walk */
 	size_t nidle, idlecap;
+	int (*keep)(void *ctx, uint32_t pid); /* NULL: every process */
+	void *keep_ctx;
 };
 
 static int remember_idle(struct pc_flowtab *t, const struct pc_flow_key *k)
@@ -298,6 +300,9 @@ static int absorb(struct pc_flowtab *t, int fd, const struct pc_flow_key *k, uin
 	struct entry *e;
 	int cpu, i;
 
+	/* not counted here, and gone from the kernel's map after the walk */
+	if (t->keep && k->pid && !t->keep(t->keep_ctx, k->pid))
+		return 1;
 	if (bpf_map_lookup_elem(fd, k, t->vals))
 		return errno == ENOENT ? 0 : -errno;
 	for (cpu = 0; cpu < t->ncpus; cpu++) {
@@ -653,6 +658,12 @@ int pc_flowtab_update(struct pc_flowtab *t, uint64_t now_ns, uint64_t idle_ns)
 void pc_flowtab_stats(const struct pc_flowtab *t, struct pc_flowtab_stats *st)
 {
 	*st = t->stats;
+}
+
+void pc_flowtab_set_keep(struct pc_flowtab *t, int (*keep)(void *ctx, uint32_t pid), void *ctx)
+{
+	t->keep = keep;
+	t->keep_ctx = ctx;
 }
 
 void pc_flowtab_set_limit(struct pc_flowtab *t, size_t limit)

@@ -60,6 +60,11 @@ int pc_flowtab_update(struct pc_flowtab *t, uint64_t now_ns, uint64_t idle_ns);
 size_t pc_flowtab_rows(const struct pc_flowtab *t, const struct pc_proc_row **rows);
 /* The bounds' counters. */
 void pc_flowtab_stats(const struct pc_flowtab *t, struct pc_flowtab_stats *st);
+/* Processes whose traffic is not wanted after all: the kernel counts a
+ * process of a cgroup the cgroup filter had no answer for yet, and the
+ * answer comes later. keep(pid) returning 0 drops its kernel entries
+ * uncounted. NULL: every process. */
+void pc_flowtab_set_keep(struct pc_flowtab *t, int (*keep)(void *ctx, uint32_t pid), void *ctx);
 /* At most limit entries (default 131072, above the kernel maps' 81920);
  * connections fold into their processes past it. For tests. */
 void pc_flowtab_set_limit(struct pc_flowtab *t, size_t limit);

@@ -29,6 +29,16 @@ void pc_counting_init(struct pc_counting *c)
 	pc_session_init(&c->ses);
 }
 
+/* The kernel counts a process whose cgroup the cgroup filter had not
+ * answered for yet: kept only when the answer was yes (or is unknown). */
+static int keep_process(void *ctx, uint32_t pid)
+{
+	struct pc_counting *c = ctx;
+	const struct pc_proc *p = pc_procs_find(c->procs, pid);
+
+	return !p || !p->cgroup_id || pc_session_cgroup_wanted(&c->ses, p->cgroup_id) != 0;
+}
+
 int pc_counting_open(struct pc_counting *c, const struct pc_options *opt,
 		     unsigned int keep_intervals, char *err, size_t errlen)
 {
@@ -68,6 +78,8 @@ int pc_counting_open(struct pc_counting *c, const struct pc_options *opt,
 		snprintf(err, errlen, "cannot create the flow table: out of memory");
 		return ret;
 	}
+	if (opt->cgroup || opt->container || opt->pod)
+		pc_flowtab_set_keep(c->ft, keep_process, c);
 	c->last_expire_ns = pc_now_ns();
 	return 0;
 }

@@ -9,6 +9,8 @@
 #include "cmd/offline.h"
 #include "packet/pktfilter.h"
 #include "cmd/print.h"
+#include "proc/cgroups.h"
+#include "proc/container.h"
 
 struct offline {
 	const struct pc_options *opt;
@@ -31,17 +33,6 @@ static int iface_ok(const struct pc_options *o, const char *ifname)
 	return 0;
 }
 
-static int cgroup_under(const char *path, const char *want)
-{
-	size_t n = strlen(want);
-
-	while (n > 1 && want[n - 1] == '/')
-		n--;
-	if (n == 1 && want[0] == '/')
-		return path[0] == '/';
-	return !strncmp(path, want, n) && (path[n] == 0 || path[n] == '/');
-}
-
 static int who_ok(const struct pc_options *o, const struct pc_meta_who *w)
 {
 	size_t i;
@@ -59,14 +50,12 @@ static int who_ok(const struct pc_options *o, const struct pc_meta_who *w)
 		return 0;
 	if (o->uid_set && (!w->has_uid || w->uid != o->uid))
 		return 0;
-	if (o->cgroup && (!w->has_cgroup || !cgroup_under(w->cgroup, o->cgroup)))
+	if (o->cgroup && (!w->has_cgroup || !pc_cgroup_under(w->cgroup, o->cgroup)))
 		return 0;
 	/* the recorded keys: a name, or a prefix of the id */
-	if (o->container && (!w->has_container || (strcmp(w->ct.name, o->container) &&
-						   (!w->ct.id[0] || strncmp(w->ct.id, o->container,
-									 strlen(o->container))))))
-		return 0;
-	if (o->pod && (!w->has_container || strcmp(w->ct.pod, o->pod)))
+	if ((o->container || o->pod) &&
+	    (!w->has_container || pc_container_wanted(&w->ct, o->pod ? o->pod : o->container,
+						      !!o->pod) <= 0))
 		return 0;
 	return 1;
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -49,54 +50,61 @@ static int check_pids(const struct pc_options *opt, char *err, size_t errlen)
 	return 0;
 }
 
-/* The kernel filters on co->cgroup_id and its descendants: the level
- * (depth below the root) of that id goes with it. */
-static void set_cgroup_filter(struct pc_procs *procs, struct pc_capture_opts *co)
+/* pc_capture_opts.cgroup_match */
+static int cgroup_wanted(void *ctx, uint64_t id)
 {
-	const char *s;
-	int level = 0;
-
-	s = pc_cgroup_path(procs, co->cgroup_id);
-	for (; s && *s; s++)
-		if (*s == '/' && s[1])
-			level++;
-	co->cgroup_set = 1;
-	co->cgroup_level = level;
+	return pc_session_cgroup_wanted(ctx, id);
 }
 
-static int setup_cgroup_filter(const struct pc_options *opt, struct pc_procs *procs,
-			       struct pc_capture_opts *co, char *err, size_t errlen)
+int pc_session_cgroup_wanted(const struct pc_session *s, uint64_t id)
 {
-	if (pc_cgroup_id(procs, opt->cgroup, &co->cgroup_id)) {
+	const struct pc_container *c;
+	const char *path = pc_cgroup_path(s->procs, id);
+
+	if (!path)
+		return -1;
+	if (s->cgroup_top)
+		return pc_cgroup_under(path, s->cgroup_top);
+	c = pc_container_of(s->procs, id);
+	return c ? pc_container_wanted(c, s->want_container, s->want_pod) : 0;
+}
+
+static int setup_cgroup_filter(struct pc_session *s, const struct pc_options *opt,
+			       struct pc_procs *procs, char *err, size_t errlen)
+{
+	const char *path;
+	uint64_t id;
+
+	if (pc_cgroup_id(procs, opt->cgroup, &id) || !(path = pc_cgroup_path(procs, id))) {
 		snprintf(err, errlen,
 			 "no cgroup v2 '%s' (--cgroup wants a path below the cgroup2 mount)",
 			 opt->cgroup);
 		return -ENOENT;
 	}
-	set_cgroup_filter(procs, co);
-	return 0;
+	s->cgroup_top = strdup(path);
+	return s->cgroup_top ? 0 : -ENOMEM;
 }
 
-/* --container and --pod: the cgroup of a container or pod that runs now.
- * One that starts later has no cgroup yet, so it is an error here rather
- * than a filter that would never match. */
-static int setup_container_filter(const struct pc_options *opt, struct pc_procs *procs,
-				  struct pc_capture_opts *co, char *err, size_t errlen)
+/* --container and --pod: an id prefix must not name several running
+ * containers; one that does not run yet is caught when it starts. */
+static int setup_container_filter(struct pc_session *s, const struct pc_options *opt,
+				  struct pc_procs *procs, char *err, size_t errlen)
 {
 	const char *want = opt->pod ? opt->pod : opt->container;
 	const char *what = opt->pod ? "pod" : "container";
-	int ret = pc_container_cgroup_id(procs, want, !!opt->pod, &co->cgroup_id);
+	uint64_t id;
+	int ret = pc_container_cgroup_id(procs, want, !!opt->pod, &id);
 
-	if (ret == -EEXIST)
+	if (ret == -EEXIST) {
 		snprintf(err, errlen, "'%s' starts the ids of several containers (--container): "
 				      "give more of the id, or the name", want);
-	else if (ret)
-		snprintf(err, errlen, "no running %s '%s' (--%s wants the name%s of a %s "
-				      "that runs when pidcap starts)",
-			 what, want, what, opt->pod ? "" : " or an id prefix", what);
+		return ret;
+	}
 	if (ret)
-		return ret == -EEXIST ? -EEXIST : -ENOENT;
-	set_cgroup_filter(procs, co);
+		fprintf(stderr, "pidcap: no %s '%s' runs now: its packets are captured once it "
+				"starts\n", what, want);
+	s->want_container = want;
+	s->want_pod = !!opt->pod;
 	return 0;
 }
 
@@ -163,15 +171,17 @@ int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
 		if (ret)
 			return ret;
 	}
-	if (opt->cgroup) {
-		ret = setup_cgroup_filter(opt, procs, co, err, errlen);
-		if (ret)
-			return ret;
-	}
-	if (opt->container || opt->pod) {
-		ret = setup_container_filter(opt, procs, co, err, errlen);
-		if (ret)
-			return ret;
+	s->procs = procs;
+	ret = 0;
+	if (opt->cgroup)
+		ret = setup_cgroup_filter(s, opt, procs, err, errlen);
+	else if (opt->container || opt->pod)
+		ret = setup_container_filter(s, opt, procs, err, errlen);
+	if (ret)
+		return ret;
+	if (opt->cgroup || opt->container || opt->pod) {
+		co->cgroup_match = cgroup_wanted;
+		co->cgroup_match_ctx = s;
 	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -314,6 +324,8 @@ void pc_session_close(struct pc_session *s)
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	s->sigfd = -1;
+	free(s->cgroup_top);
+	s->cgroup_top = NULL;
 }
 
 uint32_t pc_session_proc_event(struct pc_procs *procs, const void *rec, size_t size)

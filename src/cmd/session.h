@@ -27,6 +27,12 @@ struct pc_session {
 	sigset_t oldmask;
 	struct pc_cred cmd_cred; /* whom -- CMD runs as (-Z, or sudo's user) */
 	struct pc_cred run_cred; /* -Z: whom pidcap runs as once set up */
+	/* the cgroup filter: --cgroup's canonical path, or the wanted
+	 * container's name or id prefix (or pod's name) */
+	struct pc_procs *procs;
+	char *cgroup_top;
+	const char *want_container;
+	int want_pod;
 };
 
 /* From a stop signal to SIGKILL of the command's process group. */
@@ -48,6 +54,11 @@ int pc_session_drop_privileges(struct pc_session *s, char *err, size_t errlen);
 int pc_session_setup(struct pc_session *s, const struct pc_options *opt,
 		     struct pc_procs *procs, struct pc_capture_opts *co, char *err,
 		     size_t errlen);
+/* The cgroup filter (--cgroup, --container, --pod), asked once per cgroup:
+ * is cgroup id --cgroup's or below it, or the wanted container's or pod's?
+ * 1 or 0; -1 while its path or name is not known. Call only with one of
+ * those options (after pc_session_setup). */
+int pc_session_cgroup_wanted(const struct pc_session *s, uint64_t id);
 /* Lets -- CMD run: call once the capture is attached. */
 int pc_session_go(struct pc_session *s, const struct pc_options *opt, char *err,
 		  size_t errlen);

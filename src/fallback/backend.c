@@ -68,9 +68,10 @@ struct pc_pcapback {
 	int want_in, want_out, count_mode;
 	int filter_pids, follow_children;
 	char comm[PC_COMM_LEN];
-	int uid_set, cgroup_set, cgroup_level;
+	int uid_set;
 	uint32_t uid;
-	uint64_t cgroup_id;
+	int (*cgroup_match)(void *ctx, uint64_t cgroup_id); /* the cgroup filter, or NULL */
+	void *cgroup_ctx;
 	struct pc_htab pids;    /* pid -> PID_LIVE, or the exit time | 1 */
 	uint64_t last_pid_sweep;
 
@@ -189,34 +190,6 @@ static uint64_t born_ns(const struct pc_pcapback *b, uint64_t starttime)
 	return boot > (uint64_t)b->boot_to_mono ? boot - b->boot_to_mono : 1;
 }
 
-/* Is the cgroup rel (as in /proc/PID/cgroup) the --cgroup one or below
- * it? Its first cgroup_level components name the ancestor to compare. */
-static int cgroup_inside(const struct pc_pcapback *b, const char *rel)
-{
-	char prefix[512];
-	int level = 0;
-	uint64_t id;
-	size_t i;
-
-	if (!b->cgroup_level)
-		return 1; /* the root itself: everything */
-	if (rel[0] != '/' || !rel[1] || !b->cgroot[0])
-		return 0;
-	for (i = 1;; i++) {
-		if (rel[i] != '/' && rel[i])
-			continue;
-		if (++level == b->cgroup_level)
-			break;
-		if (!rel[i])
-			return 0; /* shallower than the filter */
-	}
-	if (i >= sizeof(prefix))
-		return 0;
-	memcpy(prefix, rel, i);
-	prefix[i] = 0;
-	return !pc_cgroup2_dir_id(b->cgroot, prefix, &id) && id == b->cgroup_id;
-}
-
 /* Reads what an owner record and the filters need about pid. */
 static int read_info(struct pc_pcapback *b, uint32_t pid, struct pc_procfd_info *pi)
 {
@@ -230,7 +203,6 @@ static int read_info(struct pc_pcapback *b, uint32_t pid, struct pc_procfd_info 
 	info.uid_known = pi->has_uid;
 	if (pi->cgroup[0] && b->cgroot[0])
 		pc_cgroup2_dir_id(b->cgroot, pi->cgroup, &info.cgroup_id);
-	info.in_cgroup = b->cgroup_set && pi->cgroup[0] && cgroup_inside(b, pi->cgroup);
 	pc_owners_process(b->own, pid, pi->ppid, born_ns(b, pi->starttime));
 	pc_owners_set_info(b->own, pid, &info);
 	return 0;
@@ -529,7 +501,8 @@ static int proc_matches(const struct pc_pcapback *b, const struct pc_owner *ow,
 		return 0;
 	if (b->uid_set && (!info || !info->uid_known || info->uid != b->uid))
 		return 0;
-	if (b->cgroup_set && (!info || !info->in_cgroup))
+	/* asked each time: a container's name may be known only later */
+	if (b->cgroup_match && (!info || b->cgroup_match(b->cgroup_ctx, info->cgroup_id) <= 0))
 		return 0;
 	return 1;
 }
@@ -559,7 +532,7 @@ static int fill_owner(struct pc_pcapback *b, struct pc_owner *ow, const struct p
 static int hand_over(struct pc_pcapback *b, struct qent *e)
 {
 	struct pc_packet *rec = (struct pc_packet *)e->rec;
-	int any_filter = b->filter_pids || b->comm[0] || b->uid_set || b->cgroup_set;
+	int any_filter = b->filter_pids || b->comm[0] || b->uid_set || b->cgroup_match;
 	int own = 0, peer = 0;
 
 	if (!e->is_packet)
@@ -822,9 +795,8 @@ int pc_pcapback_open(struct pc_pcapback **out, const struct pc_capture_opts *o,
 		strncpy(b->comm, o->comm, PC_COMM_LEN - 1);
 	b->uid_set = o->uid_set;
 	b->uid = o->uid;
-	b->cgroup_set = o->cgroup_set;
-	b->cgroup_id = o->cgroup_id;
-	b->cgroup_level = o->cgroup_level;
+	b->cgroup_match = o->cgroup_match;
+	b->cgroup_ctx = o->cgroup_match_ctx;
 	b->scans = (struct bucket){ SCANS_PER_SEC, SCANS_PER_SEC, SCANS_PER_SEC, now };
 	b->queries = (struct bucket){ QUERIES_PER_SEC / 10, QUERIES_PER_SEC, QUERIES_PER_SEC / 10, now };
 	b->lo_ifindex = if_nametoindex("lo");

@@ -87,7 +87,6 @@ struct pc_owner_info {
 	uint32_t uid;
 	uint64_t cgroup_id;
 	int uid_known;
-	int in_cgroup; /* the caller's: inside its --cgroup filter */
 };
 int pc_owners_info_wanted(struct pc_owners *o, uint32_t pid);
 void pc_owners_set_info(struct pc_owners *o, uint32_t pid, const struct pc_owner_info *info);

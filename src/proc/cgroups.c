@@ -198,3 +198,62 @@ int pc_cgroup2_path_id(const char *root, const char *path, char *rel,
 out:
 	return err;
 }
+
+/* FILEID_KERNFS: cgroup v2 directories are exported by their kernfs id,
+ * which is the cgroup id. */
+#define PC_FILEID_KERNFS 0xfe
+
+int pc_cgroup2_id_path(const char *root, uint64_t id, char *rel, size_t rellen)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h;
+	char link[64], full[PATH_MAX];
+	size_t rootlen = strlen(root);
+	int mfd, fd, err = 0;
+	ssize_t n;
+
+	mfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	h.fh.handle_bytes = sizeof(id);
+	h.fh.handle_type = PC_FILEID_KERNFS;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, full, sizeof(full) - 1);
+	close(fd);
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	full[n] = 0;
+	if (!strcmp(root, "/"))
+		rootlen = 0;
+	/* the mount point itself, or below it on the same mount */
+	if (strncmp(full, root, rootlen) || (full[rootlen] && full[rootlen] != '/')) {
+		err = -EXDEV;
+		goto out;
+	}
+	if (snprintf(rel, rellen, "%s", full[rootlen] ? full + rootlen : "/") >= (int)rellen)
+		err = -ENAMETOOLONG;
+out:
+	close(mfd);
+	return err;
+}
+
+int pc_cgroup_under(const char *path, const char *top)
+{
+	size_t n = strlen(top);
+
+	while (n > 1 && top[n - 1] == '/')
+		n--;
+	if (n == 1 && top[0] == '/')
+		return path[0] == '/';
+	return !strncmp(path, top, n) && (path[n] == 0 || path[n] == '/');
+}

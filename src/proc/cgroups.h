@@ -36,4 +36,14 @@ int pc_cgroup2_dir_id(const char *root, const char *rel, uint64_t *id);
 int pc_cgroup2_path_id(const char *root, const char *path, char *rel,
 		       size_t rellen, uint64_t *id);
 
+/* Path of the cgroup with this id, relative to root, through its file
+ * handle (cgroup v2 exports directories by id): one cgroup, no walk.
+ * Needs CAP_DAC_READ_SEARCH. Returns 0, -ESTALE (no such cgroup now),
+ * -EXDEV (not below root), -ENAMETOOLONG or another negative errno. */
+int pc_cgroup2_id_path(const char *root, uint64_t id, char *rel, size_t rellen);
+
+/* Is the relative path the cgroup top ("/a/b", trailing slashes allowed)
+ * or below it? */
+int pc_cgroup_under(const char *path, const char *top);
+
 #endif

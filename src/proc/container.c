@@ -521,3 +521,17 @@ out:
 	free(f);
 	return err;
 }
+
+int pc_container_wanted(const struct pc_container *c, const char *want, int pod)
+{
+	if (pod) {
+		if (c->pod[0])
+			return !strcmp(c->pod, want);
+		return c->pod_uid[0] ? -1 : 0;
+	}
+	if (!c->id[0])
+		return 0;
+	if (!strncmp(c->id, want, strlen(want)) || !strcmp(c->name, want))
+		return 1;
+	return c->name[0] ? 0 : -1;
+}

@@ -46,6 +46,12 @@ int pc_container_parse_docker(const char *buf, size_t len, struct pc_container *
  * name in metadata of the entry whose id is c->id; -ENOENT without one. */
 int pc_container_parse_podman(const char *buf, size_t len, struct pc_container *c);
 
+/* For --container and --pod (pod != 0), is c the one wanted: the
+ * container named want or whose id starts with want, or any container of
+ * the pod named want? Returns 1, 0, or -1 when it cannot tell yet (the
+ * runtime has not written the name down). */
+int pc_container_wanted(const struct pc_container *c, const char *want, int pod);
+
 struct pc_containers;
 
 /* root: prefix of the runtimes' state directories ("" for the real ones,

@@ -733,6 +733,7 @@ const char *pc_user_name(struct pc_procs *p, uint32_t uid)
 
 const char *pc_cgroup_path(struct pc_procs *p, uint64_t cgroup_id)
 {
+	char rel[PATH_MAX];
 	struct pc_cgroup *c;
 	uint64_t now;
 
@@ -743,6 +744,13 @@ const char *pc_cgroup_path(struct pc_procs *p, uint64_t cgroup_id)
 		return c->path;
 	if (!p->cg_root)
 		return NULL;
+	/* one cgroup by its handle (a container just started), else a walk */
+	if (!pc_cgroup2_id_path(p->cg_root, cgroup_id, rel, sizeof(rel))) {
+		cg_remember(p, cgroup_id, rel);
+		c = pc_htab_get(&p->cgroups, cgroup_id);
+		if (c)
+			return c->path;
+	}
 	now = p->clock();
 	if (p->cg_walked && within_sec(now, p->cg_walk_ns))
 		return NULL;

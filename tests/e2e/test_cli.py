@@ -406,36 +406,45 @@ def cgroup2_root():
 
 
 def test_cgroup():
-    """--cgroup PATH: only the process moved into a cgroup the test makes."""
+    """--cgroup PATH: only the processes in a cgroup the test makes, or in a
+    cgroup made below it after pidcap started (caught from its first packet)."""
     root = cgroup2_root()
     name = f"pctest-cli-{secrets.token_hex(4)}"
     path = os.path.join(root, name)
+    late_path = os.path.join(path, "late")
     os.mkdir(path)
     try:
         sink = Child()
-        inside, outside = Child(), Child()
+        inside, outside, late = Child(), Child(), Child()
         with open(os.path.join(path, "cgroup.procs"), "w") as f:
             f.write(str(inside.pid))
         cap = Capture(PIDCAP, ["--json", "--cgroup", "/" + name, "udp", "port", str(sink.port)])
+        os.mkdir(late_path)
+        with open(os.path.join(late_path, "cgroup.procs"), "w") as f:
+            f.write(str(late.pid))
         for _ in range(2):
             inside.send((LO4, sink.port), n=5)
             outside.send((LO4, sink.port), n=5)
-        rc = stop_after(cap, lambda x: len(of_pid(x, inside.pid)) >= 10)
+            late.send((LO4, sink.port), n=5)
+        rc = stop_after(cap, lambda x: len(of_pid(x, inside.pid)) >= 10 and
+                        len(of_pid(x, late.pid)) >= 10)
         recs = cap.records()
         check(rc == 0, f"exit {rc} after SIGINT")
-        bad = [x for x in recs if x.get("pid") != inside.pid]
-        check(not bad, f"{len(bad)} records not of the child in {name}: {show(bad)}")
-        check(len(recs) >= 10, f"{len(recs)} records of the child in {name}, want its 10")
-        check(all(x.get("cgroup") == "/" + name for x in recs),
-              f"cgroup key not /{name}: {show(recs)}")
+        bad = [x for x in recs if x.get("pid") not in (inside.pid, late.pid)]
+        check(not bad, f"{len(bad)} records not of the children in {name}: {show(bad)}")
+        for child, cg in ((inside, "/" + name), (late, f"/{name}/late")):
+            mine = of_pid(recs, child.pid)
+            check(len(mine) == 10, f"{len(mine)} records of the child in {cg}, want its 10")
+            check(all(x.get("cgroup") == cg for x in mine), f"cgroup key not {cg}: {show(mine)}")
     finally:
         h.cleanup()
-        for _ in range(50):  # the cgroup empties once its process is reaped
-            try:
-                os.rmdir(path)
-                break
-            except OSError:
-                time.sleep(0.1)
+        for p in (late_path, path):
+            for _ in range(50):  # a cgroup empties once its process is reaped
+                try:
+                    os.rmdir(p)
+                    break
+                except OSError:
+                    time.sleep(0.1)
 
 
 # ---- -- COMMAND ---------------------------------------------------------------

@@ -175,6 +175,10 @@ def run_scenario(tmp):
     caps = {
         "all": Pidcap(["--json", "-l"] + expr, tmp, "all"),
         "only_a": Pidcap(["--json", "-l", "--container", names["a"]] + expr, tmp, "only_a"),
+        # B starts after these two: caught from its first packet on
+        "only_b": Pidcap(["--json", "-l", "--container", names["b"]] + expr, tmp, "only_b"),
+        "top_b": Pidcap(["top", "--batch", "--json", "-d", "0.5", "--container", names["b"]],
+                        tmp, "top_b", ready_out=True),
         "text_a": Pidcap(["-l", "--container", names["a"]] + expr, tmp, "text_a"),
         "write": Pidcap(["-w", pcfile] + expr, tmp, "write"),
         "top": Pidcap(["top", "--batch", "--json", "-d", "0.5"], tmp, "top", ready_out=True),
@@ -183,7 +187,9 @@ def run_scenario(tmp):
     got, lsock, srv = [], None, None
     try:
         for k, p in caps.items():
-            p.wait_ready({"top": '"processes"', "exp": "exporter listening"}.get(k, "listening"))
+            p.wait_ready({"top": '"processes"', "top_b": '"processes"',
+                          "exp": "exporter listening"}.get(k, "listening"))
+        ctx["late_notice"] = open(caps["only_b"].err_path).read()
         err = open(caps["exp"].err_path).read()
         url = err.split("listening on ")[1].split()[0]
         # B echoes: nc -e execs cat on the accepted socket (same pid, comm
@@ -263,15 +269,17 @@ def test_json_names(ctx):
     print(f"  json: {right} payload bytes, all named right")
 
 
-def check_only_a(recs, ctx, what):
+def check_only(recs, ctx, k, what):
+    """recs are container k's packets (A or B), every byte A sent to B."""
     check(recs, f"{what}: no packets")
-    a = ctx["names"]["a"]
-    others = [record_owner(r) for r in recs if r.get("container_name") != a]
+    name = ctx["names"][k]
+    others = [record_owner(r) for r in recs if r.get("container_name") != name]
     check(not others, f"{what}: {len(others)} packets of others: {others[:3]}")
     pids = {r["pid"] for r in recs}
-    check(pids == {ctx["pids"]["a"]}, f"{what}: pids {pids}, want {ctx['pids']['a']}")
-    sent = sum(r["payload"] or 0 for r in recs if r["dir"] == "out")
-    check(sent >= N_AB, f"{what}: {sent} payload bytes sent, want {N_AB}")
+    check(pids == {ctx["pids"][k]}, f"{what}: pids {pids}, want {ctx['pids'][k]}")
+    for d in ("out", "in"):
+        n = sum(r["payload"] or 0 for r in recs if r["dir"] == d)
+        check(n >= N_AB, f"{what}: {n} payload bytes {d}, want {N_AB}")
 
 
 def test_text_names(ctx):
@@ -286,15 +294,45 @@ def test_text_names(ctx):
 
 def test_container_filter(ctx):
     """--container A keeps A's packets, all of them, live and with -r."""
-    check_only_a(records(ctx["outs"]["only_a"]), ctx, "--container")
-    check_only_a(records(ctx["read_a"]), ctx, "-r --container")
+    check_only(records(ctx["outs"]["only_a"]), ctx, "a", "--container")
+    check_only(records(ctx["read_a"]), ctx, "a", "-r --container")
     # the file has the others too, so -r's filter did the work
     names = {r.get("container_name") for r in records(ctx["read_all"])}
     check(set(ctx["names"].values()) <= names, f"-r without a filter: containers {names}")
-    rc = subprocess.run([PIDCAP, "--container", "pidcap-e2e-none", "-c", "1"],
+    # one that never starts: said at start, then nothing captured
+    rc = subprocess.run(["timeout", "--preserve-status", "-s", "INT", "1", PIDCAP, "--container", "pidcap-e2e-none"],
                         capture_output=True, text=True, timeout=WAIT)
-    check(rc.returncode != 0 and "no running container" in rc.stderr,
-          f"an unknown container: exit {rc.returncode}, {rc.stderr.strip()!r}")
+    check(rc.returncode == 0 and "no container 'pidcap-e2e-none' runs now" in rc.stderr
+          and "0 packets captured" in rc.stderr and not rc.stdout,
+          f"a container that never starts: exit {rc.returncode}, {rc.stderr.strip()!r}")
+
+
+def test_late_container(ctx):
+    """--container B, started before B: B's packets from its first one on,
+    no one else's; top --container B counts B's bytes exactly."""
+    check(f"no container '{ctx['names']['b']}' runs now" in ctx["late_notice"],
+          f"no notice that B does not run yet: {ctx['late_notice']!r}")
+    check_only(records(ctx["outs"]["only_b"]), ctx, "b", "--container (started later)")
+    # every packet the unfiltered capture saw at B's address, the first SYN included
+    ip = ctx["ips"]["b"]
+    at_b = [r for r in records(ctx["outs"]["all"])
+            if (r["src"] if r["dir"] == "out" else r["dst"]) == ip]
+    only_b = records(ctx["outs"]["only_b"])
+    check(len(only_b) == len(at_b), f"--container B: {len(only_b)} packets, "
+          f"{len(at_b)} at B's address in the unfiltered capture")
+    snaps = [json.loads(ln) for ln in ctx["outs"]["top_b"].splitlines() if ln.startswith("{")]
+    check(snaps, "top --container B printed no snapshot")
+    procs = snaps[-1]["processes"]
+    b = ctx["names"]["b"]
+    check(procs and all(p.get("container_name") == b for p in procs),
+          f"top --container B lists {[(p['pid'], p.get('container_name')) for p in procs]}")
+    tot = {}
+    for p in procs:
+        tot[(b, "tx")] = tot.get((b, "tx"), 0) + p["tx_bytes"]
+        tot[(b, "rx")] = tot.get((b, "rx"), 0) + p["rx_bytes"]
+    want = {k: v for k, v in wire_bytes(ctx).items() if k[0] == b}
+    check(tot == want, f"top --container B {sorted(tot.items())}, capture {sorted(want.items())}")
+    print(f"  late container: {len(records(ctx['outs']['only_b']))} packets, top {tot}")
 
 
 def wire_bytes(ctx):
@@ -361,8 +399,8 @@ def main():
     ap.add_argument("--pidcap", default="build/pidcap")
     PIDCAP = os.path.abspath(ap.parse_args().pidcap)
     passed = failed = 0
-    tests = [test_json_names, test_text_names, test_container_filter, test_top_counts,
-             test_exporter_counts]
+    tests = [test_json_names, test_text_names, test_container_filter, test_late_container,
+             test_top_counts, test_exporter_counts]
     tmp = tempfile.mkdtemp(prefix="pidcap-ct-")
     ctx = None
     try:

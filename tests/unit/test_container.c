@@ -1,7 +1,9 @@
 /* Unit tests of src/proc/container.c: every cgroup path layout (podman,
  * Docker systemd/cgroupfs, containerd, CRI-O, Kubernetes systemd/cgroupfs),
  * the state files in tests/fixtures/containers, the cache's refresh on a
- * changed mtime and the lookup by name or id. Run from the repository root. */
+ * changed mtime, the lookup by name or id, and what --container, --pod and
+ * --cgroup match. Run from the repository root. */
+#include "proc/cgroups.h"
 #include "proc/container.h"
 #include "unit.h"
 
@@ -9,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -306,6 +309,62 @@ TEST(find)
 	CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* --container / --pod against what is known of a cgroup's container */
+TEST(wanted)
+{
+	struct pc_container w = { .runtime = PC_RT_PODMAN, .id = IDA, .name = "web" };
+
+	CHECK_EQ_INT(pc_container_wanted(&w, "web", 0), 1);
+	CHECK_EQ_INT(pc_container_wanted(&w, "a1a1", 0), 1);
+	CHECK_EQ_INT(pc_container_wanted(&w, IDA, 0), 1);
+	CHECK_EQ_INT(pc_container_wanted(&w, "we", 0), 0);
+	CHECK_EQ_INT(pc_container_wanted(&w, "b2", 0), 0);
+	CHECK_EQ_INT(pc_container_wanted(&w, "web", 1), 0); /* no pod */
+	/* the runtime has not written the name yet: ask again later */
+	w.name[0] = 0;
+	CHECK_EQ_INT(pc_container_wanted(&w, "web", 0), -1);
+	CHECK_EQ_INT(pc_container_wanted(&w, "a1", 0), 1);
+	/* a pod's cgroup: no container id; the pod's name may come later */
+	memset(&w, 0, sizeof(w));
+	strcpy(w.pod_uid, "1b2c3d4e-0000-4a4a-8b8b-123456789abc");
+	CHECK_EQ_INT(pc_container_wanted(&w, "shop", 1), -1);
+	CHECK_EQ_INT(pc_container_wanted(&w, "shop", 0), 0);
+	strcpy(w.pod, "shop");
+	CHECK_EQ_INT(pc_container_wanted(&w, "shop", 1), 1);
+	CHECK_EQ_INT(pc_container_wanted(&w, "sho", 1), 0);
+}
+
+/* --cgroup's "that cgroup or below it" */
+TEST(cgroup_under)
+{
+	CHECK(pc_cgroup_under("/a/b", "/a"));
+	CHECK(pc_cgroup_under("/a", "/a/"));
+	CHECK(pc_cgroup_under("/a/b/c", "/a/b"));
+	CHECK(!pc_cgroup_under("/ab", "/a"));
+	CHECK(!pc_cgroup_under("/a", "/a/b"));
+	CHECK(pc_cgroup_under("/x", "/"));
+	CHECK(pc_cgroup_under("/", "/"));
+}
+
+/* A cgroup's path from its id through its file handle, on the real
+ * cgroup2 mount (as root, as make check runs) */
+TEST(id_path)
+{
+	char root[PATH_MAX], dir[PATH_MAX + 64], rel[PATH_MAX], want[64];
+	struct stat st;
+
+	CHECK_EQ_INT(pc_find_cgroup2("/proc", root, sizeof(root)), 0);
+	snprintf(want, sizeof(want), "/pctest-unit-%d", (int)getpid());
+	snprintf(dir, sizeof(dir), "%s%s", strcmp(root, "/") ? root : "", want);
+	CHECK_EQ_INT(mkdir(dir, 0755), 0);
+	CHECK_EQ_INT(stat(dir, &st), 0);
+	CHECK_EQ_INT(pc_cgroup2_id_path(root, st.st_ino, rel, sizeof(rel)), 0);
+	CHECK_EQ_STR(rel, want);
+	CHECK_EQ_INT(pc_cgroup2_id_path(root, st.st_ino, rel, 4), -ENAMETOOLONG);
+	CHECK_EQ_INT(rmdir(dir), 0);
+	CHECK_EQ_INT(pc_cgroup2_id_path(root, st.st_ino, rel, sizeof(rel)), -ESTALE);
+}
+
 int main(void)
 {
 	RUN(podman_paths);
@@ -317,5 +376,8 @@ int main(void)
 	RUN(cache);
 	RUN(refresh_on_mtime);
 	RUN(find);
+	RUN(wanted);
+	RUN(cgroup_under);
+	RUN(id_path);
 	return UNIT_DONE();
 }
