@@ -185,7 +185,7 @@ static const struct pc_opt {
 	  .kind = K_STR, .off = F(listen) },
 	{ "by-exe", 0, OPT_BY_EXE, NULL, "exporter: one series per executable, not per pid", M_EXP,
 	  .kind = K_FLAG, .off = F(by_exe) },
-	{ "by-container", 0, OPT_BY_CONTAINER, NULL, "exporter: one series per container (processes outside containers: one series without container labels)", M_EXP,
+	{ "by-container", 0, OPT_BY_CONTAINER, NULL, "top: a row per container (the view starts grouped: c toggles); exporter: a series per container (processes outside containers: one row or series of their own)", M_TOP | M_EXP,
 	  .kind = K_FLAG, .off = F(by_container) },
 	{ "grace", 1, OPT_GRACE, "SECONDS", "exporter: keep series of exited processes this long (default 300)", M_EXP,
 	  .kind = K_U32, .off = F(grace_secs), .min = 0, .max = 86400 * 7,

@@ -53,7 +53,7 @@ struct pc_options {
 	int batch;              /* top --batch */
 	char *listen;           /* exporter --listen ADDR:PORT */
 	int by_exe;             /* exporter --by-exe */
-	int by_container;       /* exporter --by-container */
+	int by_container;       /* top, exporter --by-container */
 	uint32_t grace_secs;    /* exporter --grace */
 	int backend;            /* --backend: enum pc_backend (capture/capture.h) */
 	int quiet;              /* -q */

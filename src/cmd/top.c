@@ -76,6 +76,7 @@ static void show(struct top *t)
 	s.procs = t->c.procs;
 	s.now_ns = t->c.last_update_ns;
 	s.limits = &lim;
+	s.by_container = t->opt->by_container;
 	if (t->opt->json)
 		pc_snapshot_json(stdout, &s);
 	else
@@ -213,7 +214,7 @@ int pc_top_main(struct pc_options *opt)
 	if (opt->batch)
 		fprintf(stderr, "pidcap: listening on all interfaces%s, counting per process every "
 			"%g s (%s)\n", t.c.filter_where, opt->delay, pc_capture_method(t.c.cap));
-	else if (pc_topview_open(&t.view, opt->delay)) {
+	else if (pc_topview_open(&t.view, opt->delay, opt->by_container)) {
 		snprintf(err, sizeof(err), "cannot start the curses view (TERM=%s)",
 			 getenv("TERM") ? getenv("TERM") : "unset");
 		goto fail;

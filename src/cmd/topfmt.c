@@ -3,7 +3,9 @@
  * or JSON lines. Every process string is escaped before it is written.
  * Not for the event loop (top.c) or the screen (topview.c). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -134,6 +136,7 @@ void pc_row_info(struct pc_procs *procs, const struct pc_proc_row *row, uint64_t
 			snprintf(out->ct_label, sizeof(out->ct_label), "%.*s",
 				 d.ct.name[0] ? (int)sizeof(out->ct_label) : 12,
 				 d.ct.name[0] ? d.ct.name : d.ct.id);
+			snprintf(out->ct_pod, sizeof(out->ct_pod), "%s", d.ct.pod);
 		}
 	}
 	out->exe_name = out->comm;
@@ -144,6 +147,39 @@ void pc_row_info(struct pc_procs *procs, const struct pc_proc_row *row, uint64_t
 		if (*s)
 			out->exe_name = s;
 	}
+}
+
+struct group_ctx {
+	struct pc_procs *procs;
+	uint64_t now_ns;
+	struct pc_row_info *info;
+};
+
+static void row_container(void *ctx, const struct pc_proc_row *row, struct pc_ct_ident *ct)
+{
+	struct group_ctx *c = ctx;
+
+	pc_row_info(c->procs, row, c->now_ns, c->info);
+	memcpy(ct->id, c->info->ct_id, sizeof(ct->id));
+	memcpy(ct->name, c->info->ct_name, sizeof(ct->name));
+	memcpy(ct->label, c->info->ct_label, sizeof(ct->label));
+	memcpy(ct->pod, c->info->ct_pod, sizeof(ct->pod));
+}
+
+int pc_top_group_procs(struct pc_top_groups *gs, const struct pc_proc_row *rows,
+		       const size_t *which, size_t n, struct pc_procs *procs, uint64_t now_ns)
+{
+	struct group_ctx c = { .procs = procs, .now_ns = now_ns };
+	int err;
+
+	c.info = malloc(sizeof(*c.info));
+	if (!c.info) {
+		gs->n = 0;
+		return -ENOMEM;
+	}
+	err = pc_top_group(gs, rows, which, n, row_container, &c);
+	free(c.info);
+	return err;
 }
 
 static void text_str(FILE *f, const char *s, int space_too)
@@ -205,21 +241,22 @@ void pc_fmt_limits(char *dst, size_t n, const struct pc_limits *l)
 	}
 }
 
-void pc_snapshot_text(FILE *f, const struct pc_snapshot *s)
+/* The header line (ngroups: of the container groups, SIZE_MAX: none) and
+ * the limits line of a text snapshot. */
+static void text_head(FILE *f, const struct pc_snapshot *s, size_t ngroups)
 {
 	const struct pc_traffic *t = s->totals;
-	struct pc_row_info *info = malloc(sizeof(*info));
 	char when[64];
-	size_t i;
 
-	if (!info)
-		return;
 	utc_time(when, sizeof(when), s->ts);
 	fprintf(f,
 		"%s interval %.2f s: sent %.0f B/s, received %.0f B/s; total sent %" PRIu64
-		" B, received %" PRIu64 " B, %" PRIu64 " packets; %zu processes\n",
+		" B, received %" PRIu64 " B, %" PRIu64 " packets; %zu processes",
 		when, s->interval, t->tx_rate, t->rx_rate, t->tx_bytes, t->rx_bytes,
 		t->tx_packets + t->rx_packets, s->nrows);
+	if (ngroups != SIZE_MAX)
+		fprintf(f, " in %zu groups", ngroups);
+	fputc('\n', f);
 	if (s->limits) {
 		char lim[160];
 
@@ -227,6 +264,70 @@ void pc_snapshot_text(FILE *f, const struct pc_snapshot *s)
 		if (lim[0])
 			fprintf(f, "%s\n", lim);
 	}
+}
+
+/* The pids of a group, comma-separated (traffic of no process left out),
+ * cut with "..." past max bytes; "-" when there are none. */
+static void group_pids(char *dst, size_t max, const struct pc_top_group *g,
+		       const struct pc_proc_row *rows)
+{
+	size_t i, len = 0;
+
+	*dst = 0;
+	for (i = 0; i < g->nrows; i++) {
+		uint32_t pid = rows[g->rows[i]].pid;
+
+		if (!pid)
+			continue;
+		if (len + 12 > max - 4) {
+			strcpy(dst + len, "...");
+			return;
+		}
+		len += (size_t)snprintf(dst + len, max - len, "%s%" PRIu32, len ? "," : "", pid);
+	}
+	if (!len)
+		strcpy(dst, "-");
+}
+
+/* One line per container group: CONTAINER ID POD amounts PIDS. */
+static void text_groups(FILE *f, const struct pc_snapshot *s)
+{
+	struct pc_top_groups gs = { 0 };
+	char pids[TEXT_CMDLINE_MAX + 1];
+	size_t i;
+
+	if (pc_top_group_procs(&gs, s->rows, NULL, s->nrows, s->procs, s->now_ns))
+		return;
+	text_head(f, s, gs.n);
+	fprintf(f, "CONTAINER ID POD SENT/s RECV/s SENT RECV PACKETS PIDS\n");
+	for (i = 0; i < gs.n; i++) {
+		const struct pc_top_group *g = &gs.g[i];
+
+		text_str(f, pc_top_group_label(g), 1);
+		fprintf(f, " %.12s ", g->ct.id[0] ? g->ct.id : "-");
+		text_str(f, g->ct.pod[0] ? g->ct.pod : "-", 1);
+		group_pids(pids, sizeof(pids), g, s->rows);
+		fprintf(f, " %.0f %.0f %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n", g->t.tx_rate,
+			g->t.rx_rate, g->t.tx_bytes, g->t.rx_bytes, g->t.tx_packets + g->t.rx_packets,
+			pids);
+	}
+	fputc('\n', f);
+	pc_top_groups_free(&gs);
+}
+
+void pc_snapshot_text(FILE *f, const struct pc_snapshot *s)
+{
+	struct pc_row_info *info;
+	size_t i;
+
+	if (s->by_container) {
+		text_groups(f, s);
+		return;
+	}
+	info = malloc(sizeof(*info));
+	if (!info)
+		return;
+	text_head(f, s, SIZE_MAX);
 	fprintf(f, "PID USER COMM SENT/s RECV/s SENT RECV PACKETS STATE CONTAINER COMMAND\n");
 	for (i = 0; i < s->nrows; i++) {
 		const struct pc_proc_row *r = &s->rows[i];
@@ -288,13 +389,9 @@ static void json_conn(FILE *f, const struct pc_conn *c, const struct pc_snapshot
 	fputc('}', f);
 }
 
-void pc_snapshot_json(FILE *f, const struct pc_snapshot *s)
+/* The keys every JSON snapshot starts with: ts, interval, totals, limits. */
+static void json_head(FILE *f, const struct pc_snapshot *s)
 {
-	struct pc_row_info *info = malloc(sizeof(*info));
-	size_t i, j;
-
-	if (!info)
-		return;
 	fprintf(f, "{\"ts\":%.6f,\"interval\":%.3f,\"totals\":{", s->ts, s->interval);
 	json_traffic(f, s->totals);
 	fputc('}', f);
@@ -304,6 +401,56 @@ void pc_snapshot_json(FILE *f, const struct pc_snapshot *s)
 			",\"map_full_packets\":%" PRIu64 ",\"uncounted_packets\":%" PRIu64 "}",
 			s->limits->folded, s->limits->evicted, s->limits->map_full,
 			s->limits->uncounted);
+}
+
+/* "containers": one object per group, the host group's names null. */
+static void json_groups(FILE *f, const struct pc_snapshot *s)
+{
+	struct pc_top_groups gs = { 0 };
+	size_t i, j;
+	int any;
+
+	if (pc_top_group_procs(&gs, s->rows, NULL, s->nrows, s->procs, s->now_ns))
+		return;
+	json_head(f, s);
+	fputs(",\"containers\":[", f);
+	for (i = 0; i < gs.n; i++) {
+		const struct pc_top_group *g = &gs.g[i];
+
+		fputs(i ? ",{\"container_id\":" : "{\"container_id\":", f);
+		json_str(f, g->ct.id, g->ct.id[0]);
+		fputs(",\"container_name\":", f);
+		json_str(f, g->ct.name, g->ct.name[0]);
+		fputs(",\"pod\":", f);
+		json_str(f, g->ct.pod, g->ct.pod[0]);
+		fputc(',', f);
+		json_traffic(f, &g->t);
+		fputs(",\"pids\":[", f);
+		for (j = 0, any = 0; j < g->nrows; j++) {
+			uint32_t pid = s->rows[g->rows[j]].pid;
+
+			if (pid)
+				fprintf(f, any++ ? ",%" PRIu32 : "%" PRIu32, pid);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}\n", f);
+	pc_top_groups_free(&gs);
+}
+
+void pc_snapshot_json(FILE *f, const struct pc_snapshot *s)
+{
+	struct pc_row_info *info;
+	size_t i, j;
+
+	if (s->by_container) {
+		json_groups(f, s);
+		return;
+	}
+	info = malloc(sizeof(*info));
+	if (!info)
+		return;
+	json_head(f, s);
 	fputs(",\"processes\":[", f);
 	for (i = 0; i < s->nrows; i++) {
 		const struct pc_proc_row *r = &s->rows[i];

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include "capture/flowtab.h"
 #include "proc/container.h"
+#include "cmd/topgroup.h"
 
 struct pc_procs;
 
@@ -43,12 +44,18 @@ struct pc_row_info {
 	char ct_id[PC_CT_ID_LEN + 1];   /* "" outside a container */
 	char ct_name[256];              /* "" when unknown */
 	char ct_label[256];             /* for a column: the name, else 12 hex digits of the id */
+	char ct_pod[256];               /* "" outside Kubernetes */
 	char exe[1024], cmdline[4097], user[64];
 	const char *exe_name;           /* basename of exe, else comm */
 };
 
 void pc_row_info(struct pc_procs *procs, const struct pc_proc_row *row, uint64_t now_ns,
 		 struct pc_row_info *out);
+
+/* pc_top_group with the containers the process cache names (the row's
+ * pid's cgroup). Returns 0 or -ENOMEM. */
+int pc_top_group_procs(struct pc_top_groups *gs, const struct pc_proc_row *rows,
+		       const size_t *which, size_t n, struct pc_procs *procs, uint64_t now_ns);
 
 /* What the bounds of counting mode cost so far (counters only grow). */
 struct pc_limits {
@@ -74,10 +81,11 @@ struct pc_snapshot {
 	struct pc_procs *procs;         /* names the pids: user, exe, cmdline */
 	uint64_t now_ns;                /* monotonic time of the update */
 	const struct pc_limits *limits; /* NULL: none */
+	int by_container;               /* a row per container, not per process */
 };
 
 /* A header line with time and totals, a column line, one line per
- * process (escaped), a blank line. */
+ * process (or per container: by_container), escaped, a blank line. */
 void pc_snapshot_text(FILE *f, const struct pc_snapshot *s);
 /* One JSON object on one line (keys in the README). */
 void pc_snapshot_json(FILE *f, const struct pc_snapshot *s);

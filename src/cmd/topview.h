@@ -1,6 +1,7 @@
-/* The curses screen of pidcap top: one row per process, connections of
- * expanded processes, sorting, filter, units, help; keys read without
- * blocking. Not for counting or the event loop (top.c). */
+/* The curses screen of pidcap top: one row per process (or per container,
+ * its processes beneath when expanded), connections of expanded processes,
+ * sorting, filter, units, help; keys read without blocking.
+ * Not for counting or the event loop (top.c). */
 #ifndef PIDCAP_TOPVIEW_H
 #define PIDCAP_TOPVIEW_H
 
@@ -26,8 +27,9 @@ struct pc_topview_data {
 
 struct pc_topview;
 
-/* Takes the terminal (stdin/stdout). Returns 0 or a negative errno. */
-int pc_topview_open(struct pc_topview **out, double delay);
+/* Takes the terminal (stdin/stdout); grouped: start with a line per
+ * container (c toggles). Returns 0 or a negative errno. */
+int pc_topview_open(struct pc_topview **out, double delay, int grouped);
 /* Gives the terminal back. Accepts NULL. */
 void pc_topview_close(struct pc_topview *v);
 /* Draws a frame with new data (copied). */

@@ -7,8 +7,8 @@ podman bridge, C talks with a server in this process on the bridge address.
 Checks that `pidcap --json` names the right container and process for every
 payload byte (0 wrong), that text lines read eth0@NAME and nc[PID]@NAME, that `--container` keeps exactly that container's
 packets (live, and with -r from a -w file's keys), and that `top --batch
---json` and the exporter (--by-container) count each container's bytes
-exactly as the capture saw them. Not for: the cgroup path and state-file
+--json` (per process and --by-container) and the exporter (--by-container)
+count each container's bytes exactly as the capture saw them. Not for: the cgroup path and state-file
 parsers (tests/unit/test_container.c).
 
 The image localhost/pidcap-e2e-busybox:1 is cached (made once, kept); the
@@ -182,12 +182,15 @@ def run_scenario(tmp):
         "text_a": Pidcap(["-l", "--container", names["a"]] + expr, tmp, "text_a"),
         "write": Pidcap(["-w", pcfile] + expr, tmp, "write"),
         "top": Pidcap(["top", "--batch", "--json", "-d", "0.5"], tmp, "top", ready_out=True),
+        "topgrp": Pidcap(["top", "--batch", "--json", "-d", "0.5", "--by-container"], tmp,
+                         "topgrp", ready_out=True),
         "exp": Pidcap(["exporter", "--listen", "127.0.0.1:0", "--by-container"], tmp, "exp"),
     }
     got, lsock, srv = [], None, None
     try:
         for k, p in caps.items():
             p.wait_ready({"top": '"processes"', "top_b": '"processes"',
+                          "topgrp": '"containers"',
                           "exp": "exporter listening"}.get(k, "listening"))
         ctx["late_notice"] = open(caps["only_b"].err_path).read()
         err = open(caps["exp"].err_path).read()
@@ -368,6 +371,31 @@ def test_top_counts(ctx):
     check(tot == want, f"top per container {sorted(tot.items())}, capture {sorted(want.items())}")
 
 
+def test_top_group_counts(ctx):
+    """top --batch --json --by-container: one object per container, its bytes
+    exactly as the capture saw them, its id and its process's pid."""
+    snaps = [json.loads(ln) for ln in ctx["outs"]["topgrp"].splitlines() if ln.startswith("{")]
+    check(snaps, "top --by-container printed no snapshot")
+    tot = {}
+    ids = {v: k for k, v in ctx["names"].items()}
+    for g in snaps[-1]["containers"]:
+        c = g.get("container_name")
+        if c not in ids:
+            continue
+        check((c, "tx") not in tot, f"top --by-container: two objects for {c}")
+        tot[(c, "tx")], tot[(c, "rx")] = g["tx_bytes"], g["rx_bytes"]
+        k = ids[c]
+        check(g["container_id"] == ctx["ids"][k], f"top --by-container: id {g['container_id']} "
+              f"for {c}")
+        check(ctx["pids"][k] in g["pids"], f"top --by-container: pids {g['pids']} of {c}, "
+              f"want {ctx['pids'][k]} among them")
+    hosts = [g for g in snaps[-1]["containers"] if g["container_id"] is None]
+    check(len(hosts) <= 1 and all(g["container_name"] is None for g in hosts),
+          f"top --by-container: host groups {hosts}")
+    want = wire_bytes(ctx)
+    check(tot == want, f"top --by-container {sorted(tot.items())}, capture {sorted(want.items())}")
+
+
 def test_exporter_counts(ctx):
     """The exporter's --by-container series count each container's bytes exactly."""
     tot = {}
@@ -400,7 +428,7 @@ def main():
     PIDCAP = os.path.abspath(ap.parse_args().pidcap)
     passed = failed = 0
     tests = [test_json_names, test_text_names, test_container_filter, test_late_container,
-             test_top_counts, test_exporter_counts]
+             test_top_counts, test_top_group_counts, test_exporter_counts]
     tmp = tempfile.mkdtemp(prefix="pidcap-ct-")
     ctx = None
     try:

@@ -157,6 +157,59 @@ def test_batch_json_filter():
           f"refused filter: exit {rc}, stderr {err.strip()[-300:]!r}")
 
 
+GROUP_KEYS = {"container_id", "container_name", "pod", "tx_bytes", "rx_bytes", "tx_payload",
+              "rx_payload", "tx_packets", "rx_packets", "tx_rate", "rx_rate", "tx_packet_rate",
+              "rx_packet_rate", "pids"}
+COUNTERS = ("tx_bytes", "rx_bytes", "tx_payload", "rx_payload", "tx_packets", "rx_packets")
+
+
+def test_batch_by_container():
+    """--by-container: the processes of the host (no container runtime here) form
+    one group, "(host)" in text and null names in JSON, whose counters equal the
+    sum of the per-process rows a run without it counts of the same traffic."""
+    comm = "pctop-grp"
+    args = ["top", "--batch", "-d", "0.5", "--comm", comm]
+    per = Capture(PIDCAP, args + ["--json"])
+    grp = Capture(PIDCAP, args + ["--json", "--by-container"])
+    txt = Capture(PIDCAP, args + ["--by-container"])
+    truth = {}
+    for addr in ("127.0.0.1", "::1"):
+        truth.update(udp_exchange(addr, n=300, size=600, comm=comm))
+    time.sleep(1.2)
+    for cap in (per, grp, txt):
+        rc = cap.stop()
+        check(rc == 0, f"{cap.argv[1:]} exited {rc} after SIGINT: {cap.errtext()[-300:]!r}")
+    rows = [p for p in snapshots(per)[-1]["processes"] if p["pid"] is not None]
+    check({p["pid"] for p in rows} == set(truth),
+          f"per process: pids {sorted(p['pid'] for p in rows)}, children {sorted(truth)}")
+    check(all(p["container_id"] is None for p in rows), "a child in a container")
+    snaps = [r for r in grp.records() if isinstance(r, dict) and "containers" in r]
+    check(len(snaps) >= 3, f"only {len(snaps)} --by-container snapshots")
+    check(all("processes" not in s for s in snaps), "--by-container still lists processes")
+    groups = snaps[-1]["containers"]
+    check(len(groups) == 1, f"groups {groups}, want the host's alone")
+    g = groups[0]
+    check(GROUP_KEYS <= set(g), f"group keys {sorted(g)}")
+    check(g["container_id"] is None and g["container_name"] is None and g["pod"] is None,
+          f"host group named {g['container_id']!r} {g['container_name']!r} {g['pod']!r}")
+    check(sorted(g["pids"]) == sorted(truth), f"host group pids {g['pids']}, want {sorted(truth)}")
+    want = {k: sum(p[k] for p in rows) for k in COUNTERS}
+    got = {k: g[k] for k in COUNTERS}
+    check(got == want, f"host group {got}, per-process rows summed {want}")
+    tx = sum(v[0] for v in truth.values())
+    rx = sum(v[1] for v in truth.values())
+    check(g["tx_payload"] == tx and g["rx_payload"] == rx,
+          f"host group payload tx {g['tx_payload']} rx {g['rx_payload']}, children {tx} {rx}")
+    text = txt.out.decode(errors="replace")
+    check("CONTAINER ID POD SENT/s RECV/s SENT RECV PACKETS PIDS" in text, "no column line")
+    last = [ln.split() for ln in text.splitlines() if ln.startswith("(host) ")][-1:]
+    check(last and last[0][1:3] == ["-", "-"] and int(last[0][5]) == want["tx_bytes"] and
+          int(last[0][6]) == want["rx_bytes"] and
+          sorted(map(int, last[0][8].split(","))) == sorted(truth),
+          f"text: last (host) line {last}, want SENT {want['tx_bytes']} RECV "
+          f"{want['rx_bytes']} PIDS {sorted(truth)}")
+
+
 def test_tcp_before_accept():
     """Data that arrives before the server's accept() returns counts for the server."""
     cap = Capture(PIDCAP, ["top", "--batch", "--json", "-d", "0.5"])
@@ -292,6 +345,17 @@ def rows(scr, pids):
     return out
 
 
+def group_row(scr, label):
+    """(line index, (marker, processes, SENT/s, RECV/s, SENT, RECV, PACKETS)) of the
+    container group row labelled label, or None."""
+    for i, line in enumerate(scr.splitlines()):
+        m = re.match(r"^([+\-])\s+(\d+) process(?:es)?\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)"
+                     r"\s+(\S+)", line)
+        if m and m.group(3) == label:
+            return i, m.group(1, 2, 4, 5, 6, 7, 8)
+    return None
+
+
 def order(scr, pids):
     r = rows(scr, pids)
     return [pid for pid, _ in sorted(r.items(), key=lambda kv: kv[1][0])]
@@ -357,7 +421,38 @@ def test_curses_view():
         tm.keys("b", "Space")
         tm.wait(lambda s: "[PAUSED]" in s, 5, "[PAUSED]")
         tm.keys("Space")
-        tm.wait(lambda s: "[PAUSED]" not in s, 5, "resumed")
+        before_group = tm.wait(lambda s: "[PAUSED]" not in s and heavy.pid in rows(s, pids),
+                               5, "resumed")
+
+        # grouped by container: the three (filtered) processes of the host in one
+        # row; Enter drills down to them, a process under it shows its
+        # connections, Left collapses the process, then the group
+        tm.keys("c")
+        scr = tm.wait(lambda s: (group_row(s, "(host)") or (0, "x"))[1][:2] == ("+", "3") and
+                      not rows(s, pids), 10, "the (host) group row of 3 processes")
+        check("3 processes in 1 groups" in scr.splitlines()[0], f"title {scr.splitlines()[0]!r}")
+        g = group_row(scr, "(host)")[1]
+        check(amount(g[2]) >= amount(rows(before_group, pids)[heavy.pid][1][3]) / 2,
+              f"the group's SENT/s {g[2]} below the sender's")
+        tm.keys("Home", "Enter")
+        scr = tm.wait(lambda s: group_row(s, "(host)") and group_row(s, "(host)")[1][0] == "-"
+                      and len(rows(s, pids)) == 3, 10, "the group's processes beneath it")
+        gi = group_row(scr, "(host)")[0]
+        check(all(r[0] > gi for r in rows(scr, pids).values()), "processes above their group")
+        check(order(scr, pids)[0] == heavy.pid, f"under the group, order {order(scr, pids)}, "
+              "want the sender first (sort by sent rate)")
+        tm.keys("Down", "Enter")
+        tm.wait(lambda s: any(conn in ln for ln in s.splitlines()), 10,
+                "the sender's connection under the group")
+        tm.keys("Left")
+        tm.wait(lambda s: conn not in s and len(rows(s, pids)) == 3, 10,
+                "the connection gone, the processes still there")
+        tm.keys("Left")
+        tm.wait(lambda s: (group_row(s, "(host)") or (0, "x"))[1][0] == "+" and
+                not rows(s, pids), 10, "the group collapsed by Left on a process under it")
+        tm.keys("c")
+        tm.wait(lambda s: len(rows(s, pids)) == 3 and not group_row(s, "(host)"), 10,
+                "a row per process again after c")
 
         tm.resize(80, 24)
         scr = tm.wait(lambda s: len(s.splitlines()) <= 24 and "PROGRAM" in s and
@@ -375,6 +470,13 @@ def test_curses_view():
         with open(rcfile) as f:
             rc = f.read().strip()
         check(rc == "0", f"pidcap top exited {rc} after q, want 0")
+
+        # --by-container: the view starts grouped
+        tm.kill()
+        tm = Tmux(f"{PIDCAP} top -d 0.5 --by-container", 120, 30)
+        scr = tm.wait(lambda s: group_row(s, "(host)") is not None, 60, "a (host) group row")
+        check(" groups " in scr.splitlines()[0], f"title {scr.splitlines()[0]!r}")
+        tm.keys("q")
     finally:
         if tm:
             tm.kill()
@@ -396,6 +498,7 @@ def test_top_errors():
 TESTS = [
     ("batch_json_accuracy", test_batch_json_accuracy),
     ("batch_json_filter", test_batch_json_filter),
+    ("batch_by_container", test_batch_by_container),
     ("batch_text_iterations", test_batch_text_iterations),
     ("command_follow", test_command_follow),
     ("curses_view", test_curses_view),

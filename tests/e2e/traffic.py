@@ -205,12 +205,14 @@ class Role(LineChild):
                 pass
 
 
-def udp_exchange(addr, n, size, rate=2000.0, exe=None):
-    """A short-lived sender and a sink on addr: returns {pid: (tx, rx)} actually done."""
-    sink = Role(exe=exe, role="udp-sink", addr=addr)
+def udp_exchange(addr, n, size, rate=2000.0, exe=None, comm=None):
+    """A short-lived sender and a sink on addr (both named comm if given):
+    returns {pid: (tx, rx)} actually done."""
+    named = {"comm": comm} if comm else {}
+    sink = Role(exe=exe, role="udp-sink", addr=addr, **named)
     try:
         snd = Role(exe=exe, role="udp-send", addr=addr, to=[addr, sink.port], n=n, size=size,
-                   rate=rate)
+                   rate=rate, **named)
         rep = snd.recv(60.0)
         snd.wait()
         deadline = time.monotonic() + 10

@@ -551,6 +551,26 @@ TEST(container_filters)
 	pc_options_free(&o);
 }
 
+/* --by-container: top and the exporter; not a capture option. */
+TEST(by_container_modes)
+{
+	struct pc_options o;
+	char err[256];
+
+	CHECK_EQ_INT(pc_options_parse(&o, 4, (char *[]){ "pidcap", "top", "--by-container", "--batch",
+						    NULL }, err, sizeof(err)), 0);
+	CHECK_EQ_INT(o.by_container, 1);
+	CHECK_EQ_INT(o.batch, 1);
+	pc_options_free(&o);
+	CHECK_EQ_INT(pc_options_parse(&o, 3, (char *[]){ "pidcap", "exporter", "--by-container",
+						    NULL }, err, sizeof(err)), 0);
+	CHECK_EQ_INT(o.by_container, 1);
+	pc_options_free(&o);
+	CHECK(pc_options_parse(&o, 2, (char *[]){ "pidcap", "--by-container", NULL }, err,
+			       sizeof(err)) != 0);
+	pc_options_free(&o);
+}
+
 int main(void)
 {
 	RUN(defaults);
@@ -568,6 +588,7 @@ int main(void)
 	RUN(free_partial);
 	RUN(small_error_buffer);
 	RUN(usage);
+	RUN(by_container_modes);
 	RUN(usage_snaplen_default_matches_main);
 	RUN(container_filters);
 	return UNIT_DONE();

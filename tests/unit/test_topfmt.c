@@ -1,6 +1,6 @@
 /* Unit tests for src/cmd/topfmt.c: amounts in units (bytes, bits, fixed K/M),
- * counts, endpoints, and the --batch snapshots (text and JSON) with
- * hostile process names. Not for the curses view or the event loop. */
+ * counts, endpoints, and the --batch snapshots (text and JSON, per
+ * process and per container) with hostile process names. Not for the curses view or the event loop. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +57,9 @@ TEST(counts_and_endpoints)
 	CHECK_EQ_STR(pc_fmt_proto(253, p, sizeof(p)), "253");
 }
 
-/* Two rows (one with a hostile name, one without process) through a writer. */
-static char *snapshot(int json)
+/* Two rows (one with a hostile name, one without process) through a writer;
+ * by_container: grouped (no process cache here: both in the host group). */
+static char *snapshot(int json, int by_container)
 {
 	static struct pc_conn conn;
 	struct pc_proc_row rows[2];
@@ -97,6 +98,7 @@ static char *snapshot(int json)
 	s.rows = rows;
 	s.nrows = 2;
 	s.now_ns = 9500000000ULL;
+	s.by_container = by_container;
 	if (json)
 		pc_snapshot_json(f, &s);
 	else
@@ -107,7 +109,7 @@ static char *snapshot(int json)
 
 TEST(snapshot_json)
 {
-	char *out = snapshot(1);
+	char *out = snapshot(1, 0);
 
 	CHECK(STARTS(out, "{\"ts\":1700000000.250000,\"interval\":1.000,\"totals\":{"));
 	CHECK(strstr(out, "\"pid\":4242,\"uid\":1000,\"comm\":\"ev\\\"il\\u001b[2J\"") != NULL);
@@ -123,7 +125,7 @@ TEST(snapshot_json)
 
 TEST(snapshot_text)
 {
-	char *out = snapshot(0);
+	char *out = snapshot(0, 0);
 
 	CHECK(STARTS(out, "2023-11-14T22:13:20.250Z interval 1.00 s: sent 0 B/s"));
 	CHECK(strstr(out, "\nPID USER COMM SENT/s RECV/s SENT RECV PACKETS STATE CONTAINER COMMAND\n") != NULL);
@@ -133,11 +135,30 @@ TEST(snapshot_text)
 	free(out);
 }
 
+TEST(snapshot_by_container)
+{
+	char *out = snapshot(1, 1);
+
+	CHECK(STARTS(out, "{\"ts\":1700000000.250000,\"interval\":1.000,\"totals\":{"));
+	CHECK(strstr(out, "\"processes\"") == NULL);
+	CHECK(strstr(out, ",\"containers\":[{\"container_id\":null,\"container_name\":null,"
+			  "\"pod\":null,\"tx_bytes\":1500,\"rx_bytes\":40,\"tx_payload\":1400,") != NULL);
+	CHECK(strstr(out, "\"pids\":[4242]}]}\n") != NULL); /* no pid for pid 0 */
+	CHECK_EQ_INT(strchr(out, '\n') - out, (long long)strlen(out) - 1);
+	free(out);
+	out = snapshot(0, 1);
+	CHECK(strstr(out, "packets; 2 processes in 1 groups\n") != NULL);
+	CHECK(strstr(out, "\nCONTAINER ID POD SENT/s RECV/s SENT RECV PACKETS PIDS\n"
+			  "(host) - - 750 0 1500 40 0 4242\n\n") != NULL);
+	free(out);
+}
+
 int main(void)
 {
 	RUN(amounts);
 	RUN(counts_and_endpoints);
 	RUN(snapshot_json);
 	RUN(snapshot_text);
+	RUN(snapshot_by_container);
 	return UNIT_DONE();
 }
