@@ -2,7 +2,10 @@
  * from sock_diag, their holders from /proc/PID/fd scans, and process
  * events (fork, exec, exit), each with the time it was observed, combined
  * by rules that answer "unknown" rather than a wrong process. Pure logic
- * over what the caller feeds in, unit tested with made-up times.
+ * over what the caller feeds in, unit tested with made-up times: the rules
+ * in owner_rules.c, the tables they read in owner_socks.c (sock_diag),
+ * owner_scans.c (/proc/PID/fd), owner_pids.c (process events) and
+ * owner_tables.c (storage, expiry), all over owner_tables.h.
  * Not for netlink, /proc or pcap I/O (sockdiag.c, procfd.c, fallback/backend.c). */
 #ifndef PIDCAP_OWNERS_H
 #define PIDCAP_OWNERS_H

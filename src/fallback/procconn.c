@@ -77,31 +77,32 @@ static int parse_event(const uint8_t *p, size_t len, struct pc_procconn_event *e
 	}
 }
 
+struct parse_ctx {
+	struct pc_procconn_event *ev;
+	int err;
+};
+
+/* The first proc event ends the walk, with parse_event's answer in err. */
+static int one_msg(void *ctx, const struct nlmsghdr *h, const uint8_t *body, size_t len)
+{
+	struct parse_ctx *c = ctx;
+	struct cn_msg cn;
+
+	if (h->nlmsg_type != NLMSG_DONE || len < sizeof(cn))
+		return 0;
+	memcpy(&cn, body, sizeof(cn));
+	if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC || cn.len > len - sizeof(cn))
+		return 0;
+	c->err = parse_event(body + sizeof(cn), cn.len, c->ev);
+	return 1;
+}
+
 int pc_procconn_parse(const void *buf, size_t len, struct pc_procconn_event *ev)
 {
-	const uint8_t *p = buf;
-	size_t off = 0;
+	struct parse_ctx c = { ev, -ENOENT };
+	int r = pc_netlink_walk(buf, len, one_msg, &c);
 
-	while (len - off >= sizeof(struct nlmsghdr)) {
-		struct nlmsghdr h;
-		struct cn_msg cn;
-		size_t body;
-
-		memcpy(&h, p + off, sizeof(h));
-		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
-			return -EINVAL;
-		body = h.nlmsg_len - sizeof(h);
-		if (h.nlmsg_type == NLMSG_DONE && body >= sizeof(cn)) {
-			memcpy(&cn, p + off + sizeof(h), sizeof(cn));
-			if (cn.id.idx == CN_IDX_PROC && cn.id.val == CN_VAL_PROC &&
-			    cn.len <= body - sizeof(cn))
-				return parse_event(p + off + sizeof(h) + sizeof(cn), cn.len, ev);
-		}
-		if (NLMSG_ALIGN(h.nlmsg_len) > len - off)
-			break;
-		off += NLMSG_ALIGN(h.nlmsg_len);
-	}
-	return -ENOENT;
+	return r < 0 ? r : c.err;
 }
 
 int pc_procconn_open(void)

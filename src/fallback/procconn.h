@@ -1,7 +1,8 @@
 /* Process events from the kernel's proc connector (NETLINK_CONNECTOR,
  * CN_IDX_PROC): fork, exec, exit and comm changes, for the fallback
  * backend. Message parsing is pure (bytes in, one event out); the socket
- * I/O is kept apart. Not for what the events mean (fallback/owner_rules.c, fallback/backend.c). */
+ * I/O is kept apart. Not for what the events mean (fallback/owner_pids.c,
+ * fallback/backend_procs.c). */
 #ifndef PIDCAP_PROCCONN_H
 #define PIDCAP_PROCCONN_H
 

@@ -118,50 +118,50 @@ int pc_sockdiag_parse_msg(const void *msg, size_t len, struct pc_sock *sk)
 	return 0;
 }
 
+struct parse_ctx {
+	pc_sock_fn fn;
+	void *ctx;
+	int multi;
+};
+
+/* One message of a reply: 0 to go on, else what pc_sockdiag_parse returns. */
+static int one_msg(void *ctx, const struct nlmsghdr *h, const uint8_t *body, size_t len)
+{
+	struct parse_ctx *c = ctx;
+	struct pc_sock sk;
+	int32_t error;
+
+	if (h->nlmsg_flags & NLM_F_MULTI)
+		c->multi = 1;
+	switch (h->nlmsg_type) {
+	case NLMSG_DONE:
+		return PC_SOCKDIAG_DONE;
+	case NLMSG_ERROR:
+		if (len < sizeof(error))
+			return -EINVAL;
+		memcpy(&error, body, sizeof(error));
+		if (error > 0 || error < -4095)
+			return -EINVAL;
+		return error ? error : PC_SOCKDIAG_DONE; /* 0: an ack */
+	case SOCK_DIAG_BY_FAMILY:
+		if (pc_sockdiag_parse_msg(body, len, &sk))
+			return -EINVAL;
+		if (c->fn && c->fn(c->ctx, &sk))
+			return PC_SOCKDIAG_DONE;
+		return 0;
+	default: /* NLMSG_NOOP, overrun...: nothing for us */
+		return 0;
+	}
+}
+
 int pc_sockdiag_parse(const void *buf, size_t len, pc_sock_fn fn, void *ctx)
 {
-	const uint8_t *p = buf;
-	size_t off = 0;
-	int multi = 0;
+	struct parse_ctx c = { fn, ctx, 0 };
+	int r = pc_netlink_walk(buf, len, one_msg, &c);
 
-	while (len - off >= sizeof(struct nlmsghdr)) {
-		struct nlmsghdr h;
-		struct pc_sock sk;
-		size_t step;
-
-		memcpy(&h, p + off, sizeof(h));
-		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
-			return -EINVAL;
-		if (h.nlmsg_flags & NLM_F_MULTI)
-			multi = 1;
-		switch (h.nlmsg_type) {
-		case NLMSG_DONE:
-			return PC_SOCKDIAG_DONE;
-		case NLMSG_ERROR: {
-			int32_t error;
-
-			if (h.nlmsg_len < sizeof(h) + sizeof(error))
-				return -EINVAL;
-			memcpy(&error, p + off + sizeof(h), sizeof(error));
-			if (error > 0 || error < -4095)
-				return -EINVAL;
-			return error ? error : PC_SOCKDIAG_DONE; /* 0: an ack */
-		}
-		case SOCK_DIAG_BY_FAMILY:
-			if (pc_sockdiag_parse_msg(p + off + sizeof(h), h.nlmsg_len - sizeof(h), &sk))
-				return -EINVAL;
-			if (fn && fn(ctx, &sk))
-				return PC_SOCKDIAG_DONE;
-			break;
-		default: /* NLMSG_NOOP, overrun...: nothing for us */
-			break;
-		}
-		step = NLMSG_ALIGN(h.nlmsg_len);
-		if (step > len - off)
-			break;
-		off += step;
-	}
-	return multi ? PC_SOCKDIAG_MORE : PC_SOCKDIAG_DONE;
+	if (r)
+		return r;
+	return c.multi ? PC_SOCKDIAG_MORE : PC_SOCKDIAG_DONE;
 }
 
 /* ---- I/O ---- */

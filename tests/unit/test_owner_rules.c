@@ -1,6 +1,7 @@
-/* Unit tests of src/fallback/owner_rules.c with made-up times: a socket's only holder
- * named; two holders, an exited holder, a holder born after the packet or
- * a fork since the observation give no process (or ask for a new scan);
+/* Unit tests of the owner rules (src/fallback/owner_rules.h, owner_*.c) with
+ * made-up times: a socket's only holder named; two holders, an exited
+ * holder, a holder born after the packet or a fork since the observation
+ * give no process (or ask for a new scan);
  * an unconnected UDP port seen only after the packet is a guess.
  * Not for netlink or /proc I/O. */
 #include <errno.h>
