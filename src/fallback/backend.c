@@ -37,6 +37,15 @@ static void update_clocks(struct pc_pcapback *b)
 	b->boot_to_mono = pc_clock_offset_ns(CLOCK_BOOTTIME, CLOCK_MONOTONIC);
 }
 
+/* Process events and socket destructions queued so far. */
+static void read_events(struct pc_pcapback *b)
+{
+	if (b->cn_fd >= 0 && pc_procconn_read(b->cn_fd, pb_on_proc_event, b) == -ENOBUFS)
+		b->cnt[PC_CNT_EVENT_DROPPED]++;
+	if (b->diag_ev_fd >= 0)
+		pc_sockdiag_read_events(b->diag_ev_fd, pb_on_destroy, b);
+}
+
 int pc_pcapback_consume(struct pc_pcapback *b)
 {
 	struct itimerspec its = { 0 };
@@ -47,19 +56,21 @@ int pc_pcapback_consume(struct pc_pcapback *b)
 	b->queries_left = 1;
 	if (read(b->timer_fd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 		return -errno;
-	if (b->cn_fd >= 0 && pc_procconn_read(b->cn_fd, pb_on_proc_event, b) == -ENOBUFS)
-		b->cnt[PC_CNT_EVENT_DROPPED]++;
-	if (b->diag_ev_fd >= 0)
-		pc_sockdiag_read_events(b->diag_ev_fd, pb_on_destroy, b);
+	read_events(b);
 	do {
 		r = pcap_dispatch(b->pcap, 4096, pb_on_pcap, (u_char *)b);
 	} while (r > 0 && b->qlen < MAX_QUEUE);
 	if (r == PCAP_ERROR)
 		return -EIO;
+	/* every fork, exec and exit before the packets just read is queued
+	 * on the connector by now: the rules must know them (a fork the
+	 * rules miss could name the parent for its child's packets) */
+	read_events(b);
 	now = pc_clock_ns(CLOCK_MONOTONIC);
 	pb_sweep_pids(b, now);
 	pb_resolve(b, now);
 	if (pb_scan(b, now)) {
+		read_events(b);
 		now = pc_clock_ns(CLOCK_MONOTONIC);
 		pb_resolve(b, now);
 	}
