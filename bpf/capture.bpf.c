@@ -291,6 +291,7 @@ static __always_inline int sent_by_current(struct __sk_buff *skb, struct bpf_soc
 static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_sock *sk,
 					      __u16 l3proto)
 {
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct pc_claim_addrs a = {};
 	struct flow f;
 	struct pc_owner *o;
@@ -299,12 +300,15 @@ static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_
 
 	if (sk->family != AF_INET && sk->family != AF_INET6)
 		return;
+	/* the same thread again, as on nearly every packet: one lookup and
+	 * plain loads from the task, where bpf_get_current_comm and a probe
+	 * read for the kernel-thread test cost about 100 ns */
 	o = bpf_sk_storage_get(&owners, sk, 0, 0);
-	if (o && owner_is_current(o, key))
+	if (o && owner_is_task(o, key, t))
 		return;
 	if (!o && !sock_has_file(skb))
 		return; /* not a socket a process made */
-	if (!sent_by_current(skb, sk) || current_is_kthread())
+	if (!sent_by_current(skb, sk) || (t->flags & PF_KTHREAD))
 		return;
 	if (!o)
 		o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);

@@ -39,8 +39,10 @@ static __always_inline int owner_is_listeners(const struct pc_owner *o, __u64 sk
 	return o->listener || o->sk != sk;
 }
 
-/* Cheap test used on the hot send/receive path: is the stored owner
- * already the current thread with the current command name? */
+/* Is the stored owner already the current thread with the current
+ * command name? (Through helpers: bpf_get_current_comm alone costs about
+ * 50 ns here. owner_is_task below is the same test in plain loads, where
+ * the program can read the task.) */
 static __always_inline int owner_is_current(const struct pc_owner *o, __u64 sk)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -51,6 +53,30 @@ static __always_inline int owner_is_current(const struct pc_owner *o, __u64 sk)
 	bpf_get_current_comm(comm, sizeof(comm));
 	return *(__u64 *)&comm[0] == *(__u64 *)&o->comm[0] &&
 	       *(__u64 *)&comm[8] == *(__u64 *)&o->comm[8];
+}
+
+/* owner_is_current for task t, the current thread, read with plain loads
+ * (bpf_get_current_task_btf): no other helper call, a few ns. The command name is
+ * compared raw: the kernel pads task->comm with zeros (strscpy_pad) as
+ * bpf_get_current_comm pads the stored copy, so equal bytes are the same
+ * name, and a rename or exec (same pid, new comm) differs. */
+static __always_inline int owner_is_task(const struct pc_owner *o, __u64 sk,
+					 const struct task_struct *t)
+{
+	return o->pid == (__u32)t->tgid && o->tid == (__u32)t->pid &&
+	       !owner_is_listeners(o, sk) &&
+	       *(const __u64 *)&t->comm[0] == *(const __u64 *)&o->comm[0] &&
+	       *(const __u64 *)&t->comm[8] == *(const __u64 *)&o->comm[8];
+}
+
+/* owner_is_task, and the rest that owner_from_current would write is the
+ * same too (uid and gid, which setuid() changes, and the cgroup, which a
+ * move changes): rewriting o would change nothing but written_ns. */
+static __always_inline int owner_is_task_exactly(const struct pc_owner *o, __u64 sk,
+						 const struct task_struct *t)
+{
+	return owner_is_task(o, sk, t) && o->uid == t->cred->uid.val &&
+	       o->gid == t->cred->gid.val && o->cgroup_id == t->cgroups->dfl_cgrp->kn->id;
 }
 
 /* A kernel thread (kTLS's or a file system's worker, ksoftirqd) never owns
