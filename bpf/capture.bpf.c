@@ -304,7 +304,7 @@ static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_
 	 * plain loads from the task, where bpf_get_current_comm and a probe
 	 * read for the kernel-thread test cost about 100 ns */
 	o = bpf_sk_storage_get(&owners, sk, 0, 0);
-	if (o && owner_is_task(o, key, t))
+	if (o && owner_is_task_exactly(o, key, t))
 		return;
 	if (!o && !sock_has_file(skb))
 		return; /* not a socket a process made */

@@ -195,7 +195,7 @@ static __always_inline void refresh_owner(struct sock *sk, __u8 hook)
 	 * from the task (helpers here cost 10-50 ns each). Only a change
 	 * pays for the rest. */
 	o = bpf_sk_storage_get(&owners, sk, 0, 0);
-	if (o && owner_is_task(o, (__u64)sk, t))
+	if (o && owner_is_task_exactly(o, (__u64)sk, t))
 		return;
 	if (t->flags & PF_KTHREAD)
 		return; /* kTLS and other kernel workers send for a process */

@@ -447,6 +447,71 @@ def test_cgroup():
                     time.sleep(0.1)
 
 
+MOVER_SRC = r"""
+import os, socket, sys
+sink = int(sys.argv[1])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.connect(("127.0.0.1", sink))
+print(os.getpid(), flush=True)
+for step in ("root", "moved", "setuid"):
+    sys.stdin.readline()
+    if step == "setuid":
+        os.setresgid(65534, 65534, 65534)
+        os.setresuid(65534, 65534, 65534)
+    for _ in range(3):
+        u.send(step.encode())
+    print(step, flush=True)
+"""
+
+
+def test_owner_follows_moves():
+    """A connected UDP socket's packets name the cgroup its process is in
+    and the uid it has at each send: moved to another cgroup, then setuid,
+    without a new socket or a new name."""
+    root = cgroup2_root()
+    name = f"pctest-mv-{secrets.token_hex(4)}"
+    path = os.path.join(root, name)
+    os.mkdir(path)
+    try:
+        sink = Child()
+        mover = subprocess.Popen([sys.executable, "-c", MOVER_SRC, str(sink.port)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        pid = int(mover.stdout.readline())
+        cap = Capture(PIDCAP, ["--json", "udp", "port", str(sink.port)])
+        for step in ("root", "moved", "setuid"):
+            if step == "moved":
+                with open(os.path.join(path, "cgroup.procs"), "w") as f:
+                    f.write(str(pid))
+            mover.stdin.write("go\n")
+            mover.stdin.flush()
+            check(mover.stdout.readline().strip() == step, f"mover did not send {step}")
+        mover.stdin.close()
+        mover.wait(10)
+        rc = stop_after(cap, lambda x: len(of_pid(x, pid)) >= 9)
+        check(rc == 0, f"exit {rc} after SIGINT")
+        recs = of_pid(cap.records(), pid)
+        check(len(recs) == 9, f"{len(recs)} records of the mover, want 9: {show(recs)}")
+        for n, r in enumerate(recs):
+            i = n // 3  # root, moved, setuid
+            want_cg = "/" + name if i >= 1 else None
+            want_uid = 65534 if i == 2 else 0
+            check(r.get("uid") == want_uid, f"packet {n}: uid {r.get('uid')}, "
+                  f"want {want_uid}: {show([r])}")
+            if want_cg:
+                check(r.get("cgroup") == want_cg, f"packet {n}: cgroup {r.get('cgroup')}, "
+                      f"want {want_cg}: {show([r])}")
+            else:
+                check(r.get("cgroup") != "/" + name, f"packet {n} before the move names {name}")
+    finally:
+        h.cleanup()
+        for _ in range(50):
+            try:
+                os.rmdir(path)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
 # ---- -- COMMAND ---------------------------------------------------------------
 
 CMD_SRC = r'''
@@ -677,6 +742,7 @@ TESTS = [
     ("comm", test_comm),
     ("uid", test_uid),
     ("cgroup", test_cgroup),
+    ("owner_follows_moves", test_owner_follows_moves),
     ("command", test_command),
     ("summary", test_summary),
     ("text", test_text),
