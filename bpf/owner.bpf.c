@@ -333,8 +333,8 @@ static __always_inline void note_user(__u64 sk)
 	struct pc_owner *cur, owner = {};
 
 	cur = bpf_map_lookup_elem(&users, &sk);
-	if (cur && owner_is_current(cur, sk))
-		return;
+	if (cur && owner_is_task_exactly(cur, sk, bpf_get_current_task_btf()))
+		return; /* nothing would change: not even a move or a setuid */
 	owner_from_current(&owner, PC_HOOK_SYSCALL, sk);
 	bpf_map_update_elem(&users, &sk, &owner, BPF_ANY);
 	if (!cur)

@@ -39,24 +39,10 @@ static __always_inline int owner_is_listeners(const struct pc_owner *o, __u64 sk
 	return o->listener || o->sk != sk;
 }
 
-/* Is the stored owner already the current thread with the current
- * command name? (Through helpers: bpf_get_current_comm alone costs about
- * 50 ns here. owner_is_task below is the same test in plain loads, where
- * the program can read the task.) */
-static __always_inline int owner_is_current(const struct pc_owner *o, __u64 sk)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	char comm[PC_COMM_LEN];
-
-	if (o->pid != pid_tgid >> 32 || o->tid != (__u32)pid_tgid || owner_is_listeners(o, sk))
-		return 0;
-	bpf_get_current_comm(comm, sizeof(comm));
-	return *(__u64 *)&comm[0] == *(__u64 *)&o->comm[0] &&
-	       *(__u64 *)&comm[8] == *(__u64 *)&o->comm[8];
-}
-
-/* owner_is_current for task t, the current thread, read with plain loads
- * (bpf_get_current_task_btf): no other helper call, a few ns. The command name is
+/* Is the stored owner already task t, the current thread, with its
+ * command name? Plain loads (bpf_get_current_task_btf): no other helper
+ * call, a few ns (bpf_get_current_comm alone costs about 50). The
+ * command name is
  * compared raw: the kernel pads task->comm with zeros (strscpy_pad) as
  * bpf_get_current_comm pads the stored copy, so equal bytes are the same
  * name, and a rename or exec (same pid, new comm) differs. */
