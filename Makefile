@@ -43,6 +43,9 @@ PURE_SRCS := $(filter-out src/capture/ebpf.c src/cmd/main.c src/cmd/live.c src/c
 	src/cmd/top.c src/cmd/topview.c src/cmd/exporter.c src/cmd/counting.c,$(SRCS))
 
 .PHONY: all deps test-deps run check check-kernels unit e2e fuzz clean bench install
+# a recipe that fails (a refused link, an interrupted bpftool) leaves no
+# half-written target that the next make would take as up to date
+.DELETE_ON_ERROR:
 
 PREFIX   ?= /usr/local
 UNITDIR  ?= /etc/systemd/system
