@@ -344,13 +344,31 @@ static __always_inline void owner_from_sender(struct __sk_buff *skb, struct bpf_
 static __always_inline int cgroup_verdict(__u64 id)
 {
 	__u8 asked = PC_CG_ASKED, *v;
+	struct pc_cgroup_cache *c;
 	struct pc_cgroup_ask *r;
+	__u32 zero = 0;
 
 	if (!id)
 		return PC_CG_NO;
+	c = bpf_map_lookup_elem(&cgroup_cache, &zero);
+	if (c) {
+		__u64 e0 = c->entry[0], e1 = c->entry[1];
+
+		if (e0 && e0 >> 8 == id)
+			return e0 & 0xff;
+		if (e1 && e1 >> 8 == id)
+			return e1 & 0xff;
+	}
 	v = bpf_map_lookup_elem(&cgroup_verdicts, &id);
-	if (v)
-		return *v;
+	if (v) {
+		__u8 verdict = *v;
+
+		if (c && verdict != PC_CG_ASKED && !(id >> 56)) {
+			c->entry[1] = c->entry[0];
+			c->entry[0] = id << 8 | verdict;
+		}
+		return verdict;
+	}
 	if (bpf_map_update_elem(&cgroup_verdicts, &id, &asked, BPF_NOEXIST))
 		return PC_CG_ASKED; /* another CPU asked first */
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
@@ -367,8 +385,9 @@ static __always_inline int cgroup_verdict(__u64 id)
 	return PC_CG_ASKED;
 }
 
-/* A socket's own cgroup, for packets whose socket has no owner: only a
- * known YES counts (an unknown one is asked about for the next packets). */
+/* A socket's own cgroup (where it was made), for a socket without an
+ * owner: the owner's cgroup decides otherwise. Only a known YES counts (an
+ * unknown one is asked about for the next packets). */
 static __always_inline int sock_in_cgroup(struct bpf_sock *sk)
 {
 	if (!settings.filter_cgroup_on || !sk)
@@ -391,7 +410,8 @@ static __always_inline int add_peer(struct __sk_buff *skb, struct flow *f, __u16
 		hdr->flags |= PC_PKT_PEER;
 	if (pf & PC_PKT_OWNER_LISTENER)
 		hdr->flags |= PC_PKT_PEER_LISTENER;
-	in_cgroup = sock_in_cgroup(peer);
+	/* its owner's cgroup decides; the socket's only without one */
+	in_cgroup = !(pf & PC_PKT_OWNER) && sock_in_cgroup(peer);
 	bpf_sk_release(peer);
 	return in_cgroup;
 }
@@ -650,7 +670,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u8 dir)
 		int pm = (hdr.flags & PC_PKT_PEER) ? owner_matches(&hdr.peer) : PC_CG_NO;
 
 		if (om != PC_CG_YES && pm != PC_CG_YES && !peer_in_cgroup &&
-		    !sock_in_cgroup(sk ? bpf_sk_fullsock(sk) : 0)) {
+		    ((hdr.flags & PC_PKT_OWNER) || !sock_in_cgroup(sk ? bpf_sk_fullsock(sk) : 0))) {
 			if (om != PC_CG_ASKED && pm != PC_CG_ASKED) {
 				count(PC_CNT_FILTERED);
 				return;

@@ -51,6 +51,22 @@ struct {
 	__type(value, __u8);
 } cgroup_verdicts __weak SEC(".maps");
 
+/* The last two final verdicts (YES or NO, which never change for an id)
+ * per CPU: a flood from one process costs an array read, not two hash
+ * lookups, per packet. Each entry is id << 8 | verdict in one word, so
+ * that a program preempted on the same CPU never reads an id with
+ * another's verdict (ids of 2^56 and more are not cached). */
+struct pc_cgroup_cache {
+	__u64 entry[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_cgroup_cache);
+} cgroup_cache __weak SEC(".maps");
+
 /* Owners of sockets that existed before pidcap started, found by the
  * task_file iterator: kernel address of struct sock -> owner. A map keyed
  * by a scalar, not socket storage, because some kernel builds refuse
