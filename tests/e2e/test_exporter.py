@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -517,8 +518,11 @@ def rss_kb(pid):
 
 
 def test_churn_bounded():
-    """Hundreds of short-lived processes: series leave after --grace, memory stays flat."""
-    exp = Exporter("--grace", "1")
+    """Hundreds of short-lived processes: series leave after --grace, memory stays flat.
+    Only the churn's own processes are counted (--comm of their own), so that other
+    traffic on the host does not add series."""
+    comm = f"pcchurn{secrets.token_hex(3)}"
+    exp = Exporter("--grace", "1", "--comm", comm)
     sink = Role(role="udp-sink", addr="127.0.0.1")
     try:
         def series():
@@ -526,7 +530,8 @@ def test_churn_bounded():
 
         def churn():
             """Scrapes all along; returns the children and the pids seen in series."""
-            ch = Role(role="churn", to=["127.0.0.1", sink.port], n=150, k=3, size=64)
+            ch = Role(role="churn", to=["127.0.0.1", sink.port], n=150, k=3, size=64,
+                      comm=comm)
             seen = set()
             deadline = time.monotonic() + 120
             while ch.proc.poll() is None and time.monotonic() < deadline:
@@ -561,11 +566,13 @@ def test_churn_bounded():
 
 def test_idle_cleanup():
     """Thousands of connections idle past a minute are deleted in the kernel while a
-    scrape reads the map: the scrape still answers within seconds, the counts stay."""
-    exp = Exporter("--by-exe")
+    scrape reads the map: the scrape still answers within seconds, the counts stay.
+    Only the churn's processes are counted (--comm), not other traffic on the host."""
+    comm = f"pcidle{secrets.token_hex(3)}"
+    exp = Exporter("--by-exe", "--comm", comm)
     sink = Role(role="udp-sink", addr="127.0.0.1")
     try:
-        ch = Role(role="churn", to=["127.0.0.1", sink.port], n=2000, k=1, size=64)
+        ch = Role(role="churn", to=["127.0.0.1", sink.port], n=2000, k=1, size=64, comm=comm)
         rep = ch.recv(180)
         ch.wait()
         exp.get()
