@@ -344,9 +344,9 @@ def judge_ss(truth, pcap_path, ss_text):
             continue
         rec = {"proto": proto, "src": src, "sport": sport, "dst": dst, "dport": dport}
         hit = flows.get(accuracy.record_key(rec))
-        if hit is None:
+        if not hit:
             continue
-        i, direction = hit
+        i, direction = hit[0]
         f = truth["flows"][i]
         sender = f["client_pid"] if direction == "c2s" else f["server_pid"]
         if ss_lookup(index, proto, _norm(src), sport, _norm(dst), dport, ts) == sender:

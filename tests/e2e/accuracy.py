@@ -144,14 +144,29 @@ def end_key(proto, host, port):
 
 
 def flow_index(flows):
-    """(proto class, src end, dst end) -> (flow number, "c2s" or "s2c")."""
+    """(proto class, src end, dst end) -> [(flow number, "c2s" or "s2c")], in flow
+    order: short-lived senders one after another can get the same port."""
     index = {}
     for i, f in enumerate(flows):
         cls = proto_class(f["proto"])
         c, s = end_key(cls, *f["client"]), end_key(cls, *f["server"])
-        index[(cls, c, s)] = (i, "c2s")
-        index[(cls, s, c)] = (i, "s2c")
+        index.setdefault((cls, c, s), []).append((i, "c2s"))
+        index.setdefault((cls, s, c), []).append((i, "s2c"))
     return index
+
+
+def pick_flow(cands, flows, seen, rec):
+    """The flow a record belongs to among flows of one 5-tuple: the first whose
+    bytes still due in that direction are exactly the record's payload, else
+    the first with room for it, else the first."""
+    def due(c):
+        i, direction = c
+        return flows[i]["bytes_" + direction] - seen[(i, direction, rec["dir"])]
+    for test in (lambda c: due(c) == rec["payload"], lambda c: due(c) >= rec["payload"]):
+        for c in cands:
+            if test(c):
+                return c
+    return cands[0]
 
 
 def record_key(rec):
@@ -247,11 +262,11 @@ def evaluate(truth, records, need_peer=False):
     order = collections.Counter()  # the same, in record order, for flows that change hands
     unmatched = 0
     for rec in records:
-        hit = index.get(record_key(rec))
-        if hit is None:
+        cands = index.get(record_key(rec))
+        if not cands:
             unmatched += 1
             continue
-        i, direction = hit
+        i, direction = pick_flow(cands, flows, seen, rec) if len(cands) > 1 else cands[0]
         f = flows[i]
         exp_pid, exp_peer = expected_owner(f, direction, rec["dir"])
         holder = part_owner(f, direction, order[(i, direction, rec["dir"])])
