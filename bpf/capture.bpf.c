@@ -354,9 +354,10 @@ static __always_inline int cgroup_verdict(__u64 id)
 	if (c) {
 		__u64 e0 = c->entry[0], e1 = c->entry[1];
 
-		if (e0 && e0 >> 8 == id)
+		/* id is not 0: an empty entry never matches */
+		if (e0 >> 8 == id)
 			return e0 & 0xff;
-		if (e1 && e1 >> 8 == id)
+		if (e1 >> 8 == id)
 			return e1 & 0xff;
 	}
 	v = bpf_map_lookup_elem(&cgroup_verdicts, &id);

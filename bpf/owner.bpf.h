@@ -41,9 +41,10 @@ static __always_inline int owner_is_listeners(const struct pc_owner *o, __u64 sk
 
 /* Is the stored owner already task t, the current thread, with its
  * command name? Plain loads (bpf_get_current_task_btf): no other helper
- * call, a few ns (bpf_get_current_comm alone costs about 50). The
- * command name is
- * compared raw: the kernel pads task->comm with zeros (strscpy_pad) as
+ * call, a few ns (bpf_get_current_comm alone costs about 50). A kernel
+ * thread (kTLS's worker, ksoftirqd) never owns a user's socket: callers
+ * test t->flags & PF_KTHREAD before writing. The command name is compared
+ * raw: the kernel pads task->comm with zeros (strscpy_pad) as
  * bpf_get_current_comm pads the stored copy, so equal bytes are the same
  * name, and a rename or exec (same pid, new comm) differs. */
 static __always_inline int owner_is_task(const struct pc_owner *o, __u64 sk,
@@ -63,19 +64,6 @@ static __always_inline int owner_is_task_exactly(const struct pc_owner *o, __u64
 {
 	return owner_is_task(o, sk, t) && o->uid == t->cred->uid.val &&
 	       o->gid == t->cred->gid.val && o->cgroup_id == t->cgroups->dfl_cgrp->kn->id;
-}
-
-/* A kernel thread (kTLS's or a file system's worker, ksoftirqd) never owns
- * a user's socket, even when it sends on one. One probe read: called only
- * when an owner is about to change. */
-static __always_inline int current_is_kthread(void)
-{
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	unsigned int flags = 0;
-
-	if (!t || bpf_probe_read_kernel(&flags, sizeof(flags), &t->flags))
-		return 1;
-	return (flags & PF_KTHREAD) != 0;
 }
 
 /* The connection a claim names, host byte order for the ports. */
