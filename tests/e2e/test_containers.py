@@ -218,9 +218,18 @@ def run_scenario(tmp):
         srv.join(WAIT)
         check(got and got[0] == N_C, f"the host server got {got}, want {N_C} bytes")
         time.sleep(1.5)  # the last ACKs and FINs, then a top interval
-        with urllib.request.urlopen(url, timeout=WAIT) as resp:
-            ctx["metrics"] = resp.read().decode()
-        time.sleep(0.6)
+        # the exporter renders once a second: scrape until two scrapes in a
+        # row give the same per-container series, all three there
+        prev, end = None, time.monotonic() + WAIT
+        while True:
+            with urllib.request.urlopen(url, timeout=WAIT) as resp:
+                ctx["metrics"] = resp.read().decode()
+            cur = exporter_series(ctx["metrics"], names)
+            if (cur == prev and {c for c, _ in cur} == set(names.values())) or \
+                    time.monotonic() > end:
+                break
+            prev = cur
+            time.sleep(0.6)
     finally:
         outs = {k: p.stop() for k, p in caps.items()}
         if lsock:
@@ -396,20 +405,29 @@ def test_top_group_counts(ctx):
     check(tot == want, f"top --by-container {sorted(tot.items())}, capture {sorted(want.items())}")
 
 
-def test_exporter_counts(ctx):
-    """The exporter's --by-container series count each container's bytes exactly."""
-    tot = {}
-    for ln in ctx["metrics"].splitlines():
+def exporter_series(metrics, names):
+    """{(container name, "tx"|"rx"): (bytes, container id)} of the test's
+    containers in the exporter's --by-container text."""
+    series = {}
+    for ln in metrics.splitlines():
         if not ln.startswith("process_network_io_bytes_total{") or "container_name" not in ln:
             continue
         labels = ln[ln.index("{") + 1:ln.rindex("}")]
         kv = dict(x.split("=", 1) for x in labels.split(","))
         c = kv["container_name"].strip('"')
-        if c in ctx["names"].values():
+        if c in names.values():
             d = "tx" if kv["network_io_direction"] == '"transmit"' else "rx"
-            tot[(c, d)] = int(ln.rsplit(" ", 1)[1])
-            ids = {v: k for k, v in ctx["names"].items()}
-            check(kv["container_id"].strip('"') == ctx["ids"][ids[c]], f"exporter: id of {c}")
+            series[(c, d)] = (int(ln.rsplit(" ", 1)[1]), kv["container_id"].strip('"'))
+    return series
+
+
+def test_exporter_counts(ctx):
+    """The exporter's --by-container series count each container's bytes exactly."""
+    tot = {}
+    ids = {v: k for k, v in ctx["names"].items()}
+    for (c, d), (n, cid) in exporter_series(ctx["metrics"], ctx["names"]).items():
+        tot[(c, d)] = n
+        check(cid == ctx["ids"][ids[c]], f"exporter: id of {c}")
     want = wire_bytes(ctx)
     check(tot == want, f"exporter per container {sorted(tot.items())}, capture {sorted(want.items())}")
 
